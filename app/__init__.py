@@ -1,0 +1,1 @@
+"""Self-hostable server for HoneyHive's Events API."""

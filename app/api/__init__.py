@@ -1,0 +1,1 @@
+"""The HTTP layer: thin FastAPI routes, request body reading, error answers."""

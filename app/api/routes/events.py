@@ -1,0 +1,145 @@
+"""Routes that create, update and read single events and batches (§1, §3.1, §3.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from app.api.body import read_json, validate
+from app.api.deps import ProjectDep, ServicesDep
+from app.api.openapi import json_body
+from app.api.responses import JsonResponse
+from app.domain.model_events import remap_model_event
+from app.schemas.events import (
+    LegacyBatchBody,
+    LegacyCreateBody,
+    LegacyEvent,
+    LegacyUpdateBody,
+    ModelBatchBody,
+    ModelCreateBody,
+    UpdateFields,
+    V1BatchBody,
+    V1Event,
+)
+
+router = APIRouter(tags=["events"])
+
+
+def _created(event_id: str) -> JsonResponse:
+    return JsonResponse({"success": True, "event_id": event_id})
+
+
+def _batch_created(event_ids: list[str], session_id: str | None) -> JsonResponse:
+    body: dict[str, Any] = {"success": True, "event_ids": event_ids}
+    if session_id is not None:
+        body["session_id"] = session_id
+    return JsonResponse(body)
+
+
+@router.post("/v1/events", openapi_extra=json_body(V1Event))
+async def create_event(
+    request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Create one event from a bare event object; unknown keys are rejected."""
+    event = validate(V1Event, await read_json(request, services.settings.max_body_bytes))
+    return _created(await services.events.create(project, event.model_dump()))
+
+
+@router.post("/events", openapi_extra=json_body(LegacyCreateBody))
+async def create_event_legacy(
+    request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Create one event from ``{"event": {...}}`` (the Python SDK's route)."""
+    body = validate(LegacyCreateBody, await read_json(request, services.settings.max_body_bytes))
+    return _created(await services.events.create(project, body.event.model_dump()))
+
+
+@router.put("/events", openapi_extra=json_body(LegacyUpdateBody))
+async def update_event_legacy(
+    request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Update an event whose id is in the body (merge rules in the README)."""
+    body = validate(LegacyUpdateBody, await read_json(request, services.settings.max_body_bytes))
+    await services.events.update(project, body.event_id, body.model_dump())
+    return JsonResponse({"success": True, "event_id": body.event_id})
+
+
+@router.put("/v1/events/{event_id}", openapi_extra=json_body(UpdateFields))
+async def update_event(
+    event_id: str, request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Update an event (merge rules in the README)."""
+    body = validate(UpdateFields, await read_json(request, services.settings.max_body_bytes))
+    await services.events.update(project, event_id, body.model_dump())
+    return JsonResponse({"success": True, "event_id": event_id})
+
+
+@router.get("/v1/events/{event_id}")
+async def get_event(event_id: str, services: ServicesDep, project: ProjectDep) -> JsonResponse:
+    """One event as ``{"event": {...}}``; 404 when the project has no such event."""
+    return JsonResponse({"event": await services.events.get(project, event_id)})
+
+
+@router.post("/v1/events/batch", openapi_extra=json_body(V1BatchBody))
+async def create_batch(
+    request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Create many events in one transaction; strict (no legacy aliases)."""
+    body = validate(V1BatchBody, await read_json(request, services.settings.max_body_bytes))
+    props = body.session_properties.model_dump() if body.session_properties else None
+    ids, session_id = await services.events.create_batch(
+        project,
+        [event.model_dump() for event in body.events],
+        single_session=body.single_session,
+        session_fields=props,
+    )
+    return _batch_created(ids, session_id)
+
+
+@router.post("/events/batch", openapi_extra=json_body(LegacyBatchBody))
+async def create_batch_legacy(
+    request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Create many events; accepts `is_single_session`, `session` and per-event `project`."""
+    body = validate(LegacyBatchBody, await read_json(request, services.settings.max_body_bytes))
+    props = body.session_fields.model_dump() if body.session_fields else None
+    ids, session_id = await services.events.create_batch(
+        project,
+        [event.model_dump() for event in body.events],
+        single_session=body.wants_single_session,
+        session_fields=props,
+    )
+    return _batch_created(ids, session_id)
+
+
+def _model_event_fields(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
+    fields = remap_model_event(raw)
+    return validate(LegacyEvent, fields, prefix=prefix).model_dump()
+
+
+@router.post("/events/model", openapi_extra=json_body(ModelCreateBody))
+async def create_model_event(
+    request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Legacy: create a model event; model-specific keys are remapped into inputs/outputs."""
+    body = validate(ModelCreateBody, await read_json(request, services.settings.max_body_bytes))
+    fields = _model_event_fields(body.model_event.model_dump(exclude_none=True), "model_event")
+    return _created(await services.events.create(project, fields))
+
+
+@router.post("/events/model/batch", openapi_extra=json_body(ModelBatchBody))
+async def create_model_batch(
+    request: Request, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Legacy: create many model events."""
+    body = validate(ModelBatchBody, await read_json(request, services.settings.max_body_bytes))
+    items = [
+        _model_event_fields(event.model_dump(exclude_none=True), f"model_events[{index}]")
+        for index, event in enumerate(body.model_events)
+    ]
+    props = body.session_fields.model_dump() if body.session_fields else None
+    ids, session_id = await services.events.create_batch(
+        project, items, single_session=body.wants_single_session, session_fields=props
+    )
+    return _batch_created(ids, session_id)

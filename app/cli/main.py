@@ -1,0 +1,26 @@
+"""Entry point of the `events-api` command: assembles the sub-commands."""
+
+from __future__ import annotations
+
+import typer
+
+from app.cli.server import register_server_commands
+
+cli = typer.Typer(
+    name="events-api",
+    help="Self-hosted HoneyHive Events API server and client.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+register_server_commands(cli)
+
+try:  # the `events` sub-commands live in their own module
+    from app.cli.events import events_app
+except ImportError:  # pragma: no cover - only while the module is being written
+    pass
+else:
+    cli.add_typer(events_app, name="events")
+
+
+def main() -> None:
+    cli()

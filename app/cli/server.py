@@ -1,0 +1,87 @@
+"""`events-api serve` and `events-api migrate`: run and migrate the server."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from app.settings import Settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def register_server_commands(cli: typer.Typer) -> None:
+    cli.command("serve")(serve)
+    cli.command("migrate")(migrate)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = DEFAULT_PORT,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="postgresql+asyncpg://... or sqlite+aiosqlite:///file (env EVENTS_DATABASE_URL).",
+        ),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option(help="critical, error, warning, info or debug.")
+    ] = "info",
+    migrate_first: Annotated[
+        bool,
+        typer.Option("--migrate/--no-migrate", help="Upgrade the database schema before serving."),
+    ] = True,
+    workers: Annotated[int, typer.Option(help="Worker processes (Postgres only).")] = 1,
+) -> None:
+    """Run the Events API server (migrating the database first unless told not to)."""
+    import uvicorn
+
+    from app.db.migrate import upgrade
+
+    if database_url:
+        os.environ["EVENTS_DATABASE_URL"] = database_url
+    os.environ["EVENTS_LOG_LEVEL"] = log_level
+    settings = Settings()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        raise typer.BadParameter("SQLite supports one worker only", param_hint="--workers")
+    if migrate_first:
+        upgrade(settings.database_url)
+    typer.echo(f"events-api: serving on http://{host}:{port} ({_describe(settings)})", err=True)
+    uvicorn.run(
+        "app.main:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        workers=workers,
+        access_log=log_level == "debug",
+    )
+
+
+def migrate(
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="Database to migrate (env EVENTS_DATABASE_URL)."),
+    ] = None,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL instead of running it.")
+    ] = False,
+) -> None:
+    """Upgrade the database schema to the newest revision."""
+    from app.db.migrate import upgrade
+
+    url = database_url or Settings().database_url
+    upgrade(url, sql=sql)
+    if not sql:
+        typer.echo("events-api: database is at the newest revision", err=True)
+
+
+def _describe(settings: Settings) -> str:
+    from app.db.engine import parse_database_url
+
+    url = parse_database_url(settings.database_url)
+    return url.render_as_string(hide_password=True)

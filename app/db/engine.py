@@ -1,0 +1,116 @@
+"""The async engine for Postgres or SQLite, and the one-transaction-per-use-case helper."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.settings import Settings
+
+SUPPORTED_DRIVERS = ("postgresql+asyncpg", "sqlite+aiosqlite")
+
+
+def parse_database_url(raw: str) -> URL:
+    """Parse and check a database URL; only the two supported drivers are accepted."""
+    url = make_url(raw)
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise ValueError(
+            f"unsupported database URL driver {url.drivername!r}; "
+            f"use one of: {', '.join(SUPPORTED_DRIVERS)}"
+        )
+    return url
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file behind an SQLite URL, or None for an in-memory database."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+class Database:
+    """Owns the engine. Each use case runs in one transaction from :meth:`transaction`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = parse_database_url(settings.database_url)
+        self.dialect = self.url.get_backend_name()
+        self.engine = self._create_engine(settings)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def _create_engine(self, settings: Settings) -> AsyncEngine:
+        def json_serializer(value: Any) -> str:
+            return orjson.dumps(value).decode()
+
+        common: dict[str, Any] = {
+            "json_serializer": json_serializer,
+            "json_deserializer": orjson.loads,
+        }
+        if self.dialect == "postgresql":
+            engine = create_async_engine(
+                self.url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_connect_timeout_s,
+                pool_pre_ping=True,
+                connect_args={"timeout": settings.db_connect_timeout_s},
+                **common,
+            )
+            return engine
+
+        path = sqlite_file(self.url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            self.url,
+            pool_timeout=settings.db_connect_timeout_s,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            **common,
+        )
+        busy_ms = settings.sqlite_busy_timeout_ms
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event below emit BEGIN itself.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(conn: sa.Connection) -> None:
+            # Writers take the lock up front (BEGIN IMMEDIATE) so that a transaction
+            # never has to upgrade a read lock, which SQLite cannot wait for.
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+        """One database transaction: committed when the block succeeds, rolled back otherwise."""
+        async with self.engine.connect() as conn:
+            if self.is_sqlite and write:
+                await conn.execution_options(sqlite_begin="IMMEDIATE")
+            async with conn.begin():
+                yield conn
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,48 @@
+"""SQLAlchemy Core table definitions: the database schema both backends share."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata_obj = sa.MetaData()
+
+# JSON buckets are JSONB on Postgres and JSON text on SQLite.
+JsonColumn = sa.JSON().with_variant(JSONB(), "postgresql")
+
+projects = sa.Table(
+    "projects",
+    metadata_obj,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(256), nullable=False, unique=True),
+    sa.Column("org_id", sa.String(64), nullable=False),
+    sa.Column("workspace_id", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata_obj,
+    sa.Column("project_id", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.String(256), nullable=False),
+    sa.Column("session_id", sa.String(256), nullable=False),
+    sa.Column("parent_id", sa.String(256), nullable=True),
+    sa.Column("event_type", sa.String(16), nullable=False),
+    sa.Column("event_name", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("config", JsonColumn, nullable=True),
+    sa.Column("inputs", JsonColumn, nullable=True),
+    sa.Column("outputs", JsonColumn, nullable=True),
+    sa.Column("metadata", JsonColumn, nullable=True),
+    sa.Column("feedback", JsonColumn, nullable=True),
+    sa.Column("metrics", JsonColumn, nullable=True),
+    sa.Column("user_properties", JsonColumn, nullable=True),
+    sa.Column("children_ids", JsonColumn, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    # Unix milliseconds.
+    sa.Column("start_time", sa.BigInteger, nullable=False),
+    sa.Column("end_time", sa.BigInteger, nullable=True),
+    # Milliseconds, fractional allowed.
+    sa.Column("duration", sa.Float(precision=53), nullable=True),
+    sa.PrimaryKeyConstraint("project_id", "event_id", name="pk_events"),
+)

@@ -1,0 +1,50 @@
+"""Limits every accepted JSON document obeys: nesting depth and no NUL characters."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+MAX_DEPTH: Final[int] = 64
+
+
+class JsonLimitError(ValueError):
+    """A document breaks a limit; ``path`` names where (``events[2].metadata.k``)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path or '$'}: {problem}")
+        self.path = path or "$"
+        self.problem = problem
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def check_json_limits(document: Any, *, check_nul: bool = True, path: str = "") -> None:
+    """Raise :class:`JsonLimitError` if ``document`` nests deeper than MAX_DEPTH
+    objects/arrays, or (with ``check_nul``) has a U+0000 in a string or a key."""
+    stack: list[tuple[Any, int, str]] = [(document, 1, path)]
+    while stack:
+        value, depth, where = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise JsonLimitError(where, f"nested deeper than {MAX_DEPTH} levels")
+            for key, item in value.items():
+                if check_nul and "\x00" in key:
+                    raise JsonLimitError(where, "an object key contains the NUL character \\u0000")
+                if isinstance(item, dict | list):
+                    stack.append((item, depth + 1, _join(where, key)))
+                elif check_nul and isinstance(item, str) and "\x00" in item:
+                    raise JsonLimitError(_join(where, key), "contains the NUL character \\u0000")
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise JsonLimitError(where, f"nested deeper than {MAX_DEPTH} levels")
+            for index, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    stack.append((item, depth + 1, _join(where, index)))
+                elif check_nul and isinstance(item, str) and "\x00" in item:
+                    raise JsonLimitError(_join(where, index), "contains the NUL character \\u0000")
+        elif check_nul and isinstance(value, str) and "\x00" in value:
+            raise JsonLimitError(where, "contains the NUL character \\u0000")

@@ -1,0 +1,52 @@
+"""Application factory: create_app(settings) builds the whole server, nothing at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.deps import Services
+from app.api.error_handlers import install_error_handlers
+from app.api.responses import JsonResponse
+from app.api.routes import events, health, sessions
+from app.db.engine import Database
+from app.services.events import EventService
+from app.services.projects import ProjectService
+from app.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    db = Database(settings)
+    services = Services(
+        settings=settings,
+        db=db,
+        events=EventService(db),
+        projects=ProjectService(db, settings.default_project),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="Events API server",
+        summary="Self-hosted HoneyHive Events API: trace events over REST and OTLP.",
+        version="0.1.0",
+        default_response_class=JsonResponse,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app, retry_after_s=settings.retry_after_s)
+    for router in (health.router, events.router, sessions.router):
+        app.include_router(router)
+    logging.getLogger("app").setLevel(settings.log_level.upper())
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """ASGI factory for ``uvicorn --factory app.main:create_app_from_env``."""
+    return create_app(Settings())

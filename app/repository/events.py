@@ -1,0 +1,201 @@
+"""SQL for the events table: bulk insert, read, atomic update merge, session upsert.
+
+Writes are dialect-specific text so that each one is ONE statement: Postgres inserts
+from ``unnest`` arrays and merges with ``jsonb ||``; SQLite inserts from ``json_each``
+and merges with a ``json_each``/``json_group_object`` subquery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.db.tables import events
+from app.domain.merge import Change, Rule
+from app.domain.records import EVENT_FIELDS, EventRecord
+
+JSON_COLUMNS: Final[frozenset[str]] = frozenset(
+    {
+        "config",
+        "inputs",
+        "outputs",
+        "metadata",
+        "feedback",
+        "metrics",
+        "user_properties",
+        "children_ids",
+    }
+)
+INSERT_COLUMNS: Final[tuple[str, ...]] = EVENT_FIELDS
+PG_ARRAY_TYPES: Final[dict[str, str]] = {
+    "start_time": "bigint[]",
+    "end_time": "bigint[]",
+    "duration": "float8[]",
+}
+# Columns that session start merges into an existing session (others keep the first write).
+SESSION_MERGED: Final[tuple[str, ...]] = ("metadata", "user_properties")
+
+_PG_MERGE = (
+    "CASE WHEN {patch} IS NULL THEN {target} "
+    "ELSE COALESCE({target}, CAST('{{}}' AS jsonb)) || {patch} END"
+)
+# Top-level key merge of two JSON objects in SQLite: keys of the old object that the patch
+# does not have, then every key of the patch. Values are re-emitted with their JSON type;
+# reals are printed with 17 significant digits so that no double loses precision.
+_SQLITE_MERGE = (
+    "CASE WHEN {patch} IS NULL THEN {target} ELSE ("
+    "SELECT json_group_object(m.key, CASE m.type"
+    " WHEN 'object' THEN json(m.value) WHEN 'array' THEN json(m.value)"
+    " WHEN 'true' THEN json('true') WHEN 'false' THEN json('false')"
+    " WHEN 'real' THEN json(printf('%!.17g', m.value)) ELSE m.value END)"
+    " FROM (SELECT key, type, value FROM json_each(COALESCE({target}, '{{}}'))"
+    " WHERE key NOT IN (SELECT key FROM json_each({patch}))"
+    " UNION ALL SELECT key, type, value FROM json_each({patch})) AS m"
+    ") END"
+)
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def merge_sql(dialect: str, target: str, patch: str) -> str:
+    """SQL for the shallow key merge of JSON object ``patch`` into ``target``."""
+    template = _PG_MERGE if dialect == "postgresql" else _SQLITE_MERGE
+    return template.format(target=target, patch=patch)
+
+
+def row_to_record(row: sa.Row[Any]) -> EventRecord:
+    mapping = row._mapping
+    return {field: mapping[field] for field in EVENT_FIELDS}  # type: ignore[return-value]
+
+
+class EventRepository:
+    """Event rows of any project; every method is scoped by ``project_id``."""
+
+    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    async def insert_many(self, records: Sequence[EventRecord]) -> None:
+        """Insert all records in ONE statement; an (project_id, event_id) that exists
+        already is left as it is (first write wins)."""
+        if not records:
+            return
+        if self.dialect == "postgresql":
+            await self._insert_many_postgres(records)
+        else:
+            await self._insert_many_sqlite(records)
+
+    async def _insert_many_postgres(self, records: Sequence[EventRecord]) -> None:
+        params: dict[str, list[Any]] = {}
+        for column in INSERT_COLUMNS:
+            if column in JSON_COLUMNS:
+                params[column] = [_json_text(r[column]) for r in records]  # type: ignore[literal-required]
+            else:
+                params[column] = [r[column] for r in records]  # type: ignore[literal-required]
+        arrays = ", ".join(
+            f"CAST(:{c} AS {PG_ARRAY_TYPES.get(c, 'text[]')})" for c in INSERT_COLUMNS
+        )
+        selected = ", ".join(
+            f"r.{c}::jsonb" if c in JSON_COLUMNS else f"r.{c}" for c in INSERT_COLUMNS
+        )
+        columns = ", ".join(INSERT_COLUMNS)
+        sql = (
+            f"INSERT INTO events ({columns}) SELECT {selected} "
+            f"FROM unnest({arrays}) AS r({columns}) "
+            "ON CONFLICT (project_id, event_id) DO NOTHING"
+        )
+        await self.conn.execute(sa.text(sql), params)
+
+    async def _insert_many_sqlite(self, records: Sequence[EventRecord]) -> None:
+        rows = orjson.dumps([[r[c] for c in INSERT_COLUMNS] for r in records])  # type: ignore[literal-required]
+        selected = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(INSERT_COLUMNS)))
+        columns = ", ".join(INSERT_COLUMNS)
+        sql = (
+            f"INSERT INTO events ({columns}) SELECT {selected} FROM json_each(:rows) WHERE 1 "
+            "ON CONFLICT (project_id, event_id) DO NOTHING"
+        )
+        await self.conn.execute(sa.text(sql), {"rows": rows.decode()})
+
+    async def get(self, project_id: str, event_id: str) -> EventRecord | None:
+        query = sa.select(events).where(
+            events.c.project_id == project_id, events.c.event_id == event_id
+        )
+        row = (await self.conn.execute(query)).first()
+        return None if row is None else row_to_record(row)
+
+    async def get_many(self, project_id: str, event_ids: Iterable[str]) -> list[EventRecord]:
+        ids = list(event_ids)
+        if not ids:
+            return []
+        query = sa.select(events).where(
+            events.c.project_id == project_id, events.c.event_id.in_(ids)
+        )
+        return [row_to_record(row) for row in await self.conn.execute(query)]
+
+    async def exists(self, project_id: str, event_id: str) -> bool:
+        query = sa.select(sa.literal(1)).where(
+            events.c.project_id == project_id, events.c.event_id == event_id
+        )
+        return (await self.conn.execute(query)).first() is not None
+
+    async def update(self, project_id: str, event_id: str, changes: Sequence[Change]) -> bool:
+        """Apply the changes in ONE atomic UPDATE (the merge happens in SQL, so
+        concurrent updates never lose each other's keys). False if no such event."""
+        if not changes:
+            return await self.exists(project_id, event_id)
+        assignments: list[str] = []
+        params: dict[str, Any] = {"project_id": project_id, "event_id": event_id}
+        for change in changes:
+            column = events.c[change.field].name  # a known column, never user text
+            bind = f"v_{column}"
+            is_json = column in JSON_COLUMNS
+            params[bind] = _json_text(change.value) if is_json else change.value
+            value_sql = (
+                f"CAST(:{bind} AS jsonb)"
+                if is_json and self.dialect == "postgresql"
+                else f":{bind}"
+            )
+            if change.rule is Rule.MERGE:
+                value_sql = merge_sql(self.dialect, column, value_sql)
+            assignments.append(f"{column} = {value_sql}")
+        sql = (
+            f"UPDATE events SET {', '.join(assignments)} "
+            "WHERE project_id = :project_id AND event_id = :event_id RETURNING event_id"
+        )
+        result = await self.conn.execute(sa.text(sql), params)
+        return result.first() is not None
+
+    async def upsert_session(self, record: EventRecord) -> EventRecord:
+        """Create the session event, or merge `metadata` and `user_properties` into the
+        existing one with the same id; returns the stored session."""
+        self_ref = "events"
+        assignments = ", ".join(
+            f"{c} = {merge_sql(self.dialect, f'{self_ref}.{c}', f'excluded.{c}')}"
+            for c in SESSION_MERGED
+        )
+        values: list[str] = []
+        params: dict[str, Any] = {}
+        for column in INSERT_COLUMNS:
+            is_json = column in JSON_COLUMNS
+            value = record[column]  # type: ignore[literal-required]
+            params[column] = _json_text(value) if is_json else value
+            if is_json and self.dialect == "postgresql":
+                values.append(f"CAST(:{column} AS jsonb)")
+            else:
+                values.append(f":{column}")
+        returning = ", ".join(INSERT_COLUMNS)
+        sql = (
+            f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join(values)}) "
+            f"ON CONFLICT (project_id, event_id) DO UPDATE SET {assignments} "
+            f"RETURNING {returning}"
+        )
+        result = await self.conn.execute(
+            sa.text(sql).columns(*(events.c[c] for c in INSERT_COLUMNS)), params
+        )
+        return row_to_record(result.one())

@@ -1,0 +1,1 @@
+"""Request bodies of the HTTP API as pydantic models (validation only, no defaults logic)."""

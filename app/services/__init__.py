@@ -1,0 +1,1 @@
+"""Use cases of the server; each one runs in one database transaction."""
