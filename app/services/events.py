@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.db.engine import Database
-from app.domain.defaults import build_event, build_session
+from app.domain.defaults import as_outputs, build_event, build_session
 from app.domain.merge import plan_update
 from app.domain.projects import Project
 from app.domain.records import EventRecord
@@ -60,7 +60,7 @@ class EventService:
         return [r["event_id"] for r in records], session_id
 
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
-        changes = plan_update(fields)
+        changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})
         async with self.db.transaction(write=True) as conn:
             found = await EventRepository(conn, self.db.dialect).update(
                 project.id, event_id, changes
