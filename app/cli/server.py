@@ -19,8 +19,12 @@ def register_server_commands(cli: typer.Typer) -> None:
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = DEFAULT_HOST,
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = DEFAULT_PORT,
+    host: Annotated[
+        str, typer.Option(envvar="EVENTS_HOST", help="Interface to listen on.")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(envvar="EVENTS_PORT", help="TCP port to listen on.")] = (
+        DEFAULT_PORT
+    ),
     database_url: Annotated[
         str | None,
         typer.Option(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,6 +44,9 @@ class Database:
         self.url = parse_database_url(settings.database_url)
         self.dialect = self.url.get_backend_name()
         self.engine = self._create_engine(settings)
+        # SQLite has one writer at a time: queue this process's writers here instead of
+        # letting them spin in SQLite's busy handler (which sleeps in growing steps).
+        self._sqlite_writer = asyncio.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,11 +106,14 @@ class Database:
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
         """One database transaction: committed when the block succeeds, rolled back otherwise."""
-        async with self.engine.connect() as conn:
-            if self.is_sqlite and write:
+        if self.is_sqlite and write:
+            async with self._sqlite_writer, self.engine.connect() as conn:
                 await conn.execution_options(sqlite_begin="IMMEDIATE")
-            async with conn.begin():
-                yield conn
+                async with conn.begin():
+                    yield conn
+            return
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
