@@ -49,7 +49,10 @@ def sync() -> Path:
     """Install the locked dependencies into .venv/ (fast when already there)."""
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_PROJECT_ENVIRONMENT": ".venv"}
     subprocess.run(
-        [uv(), "sync", "--frozen", "--quiet", "--python", sys.executable], cwd=ROOT, env=env, check=True
+        [uv(), "sync", "--frozen", "--quiet", "--python", sys.executable],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     return ROOT / ".venv" / BIN
 
