@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
 from app.api.responses import JsonResponse
-from app.api.routes import events, health, sessions
+from app.api.routes import events, health, otlp, sessions
 from app.db.engine import Database
 from app.services.events import EventService
 from app.services.projects import ProjectService
@@ -41,7 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
-    for router in (health.router, events.router, sessions.router):
+    for router in (health.router, events.router, sessions.router, otlp.router):
         app.include_router(router)
     logging.getLogger("app").setLevel(settings.log_level.upper())
     return app

@@ -59,6 +59,17 @@ class EventService:
             await repo.insert_many(records)
         return [r["event_id"] for r in records], session_id
 
+    async def ingest(
+        self,
+        project: Project,
+        events: Sequence[EventRecord],
+        sessions: Sequence[EventRecord] = (),
+    ) -> None:
+        """Store ready-made records (OTLP spans) in one statement: sessions that do not
+        exist yet, then the events; records whose id exists are left as they are."""
+        async with self.db.transaction(write=True) as conn:
+            await EventRepository(conn, self.db.dialect).insert_many([*sessions, *events])
+
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})
         async with self.db.transaction(write=True) as conn:
