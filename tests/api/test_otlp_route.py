@@ -68,7 +68,8 @@ async def events_of_session(app: FastAPI, session_id: str) -> dict[str, dict[str
     async with app.state.services.db.transaction(write=False) as conn:
         rows = await conn.execute(
             sa.text(
-                "SELECT event_id, event_name, parent_id, event_type FROM events WHERE session_id = :s"
+                "SELECT event_id, event_name, parent_id, event_type FROM events "
+                "WHERE session_id = :s"
             ),
             {"s": session_id},
         )
