@@ -9,6 +9,9 @@ metadata_obj = sa.MetaData()
 
 # JSON buckets are JSONB on Postgres and JSON text on SQLite.
 JsonColumn = sa.JSON().with_variant(JSONB(), "postgresql")
+# Ids compare and sort by code point on both backends ("C" collation on Postgres), so
+# that ORDER BY start_time DESC, event_id DESC pages identically and uses the index.
+IdColumn = sa.String(256).with_variant(sa.String(256, collation="C"), "postgresql")
 
 projects = sa.Table(
     "projects",
@@ -24,9 +27,9 @@ events = sa.Table(
     "events",
     metadata_obj,
     sa.Column("project_id", sa.String(64), nullable=False),
-    sa.Column("event_id", sa.String(256), nullable=False),
-    sa.Column("session_id", sa.String(256), nullable=False),
-    sa.Column("parent_id", sa.String(256), nullable=True),
+    sa.Column("event_id", IdColumn, nullable=False),
+    sa.Column("session_id", IdColumn, nullable=False),
+    sa.Column("parent_id", IdColumn, nullable=True),
     sa.Column("event_type", sa.String(16), nullable=False),
     sa.Column("event_name", sa.Text, nullable=False),
     sa.Column("source", sa.Text, nullable=False),
