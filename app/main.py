@@ -11,10 +11,11 @@ from fastapi import FastAPI
 from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
 from app.api.responses import JsonResponse
-from app.api.routes import events, health, otlp, sessions
+from app.api.routes import events, health, otlp, search, sessions
 from app.db.engine import Database
 from app.services.events import EventService
 from app.services.projects import ProjectService
+from app.services.search import SearchService
 from app.settings import Settings
 
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings=settings,
         db=db,
         events=EventService(db),
+        search=SearchService(db),
         projects=ProjectService(db, settings.default_project),
     )
 
@@ -41,7 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
-    for router in (health.router, events.router, sessions.router, otlp.router):
+    for router in (health.router, events.router, search.router, sessions.router, otlp.router):
         app.include_router(router)
     logging.getLogger("app").setLevel(settings.log_level.upper())
     return app

@@ -11,6 +11,7 @@ from app.db.engine import Database
 from app.domain.projects import Project
 from app.services.events import EventService
 from app.services.projects import ProjectService
+from app.services.search import SearchService
 from app.settings import Settings
 
 
@@ -21,6 +22,7 @@ class Services:
     settings: Settings
     db: Database
     events: EventService
+    search: SearchService
     projects: ProjectService
 
 

@@ -112,8 +112,12 @@ class Database:
                 async with conn.begin():
                     yield conn
             return
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
+        async with self.engine.connect() as conn:
+            if not write and not self.is_sqlite:
+                # One snapshot for every statement of a read (a page and its count agree).
+                await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with conn.begin():
+                yield conn
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

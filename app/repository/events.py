@@ -138,6 +138,41 @@ class EventRepository:
         )
         return [row_to_record(row) for row in await self.conn.execute(query)]
 
+    async def search(
+        self,
+        project_id: str,
+        where: sa.ColumnElement[bool],
+        order_by: Sequence[sa.UnaryExpression[Any]],
+        *,
+        limit: int,
+        offset: int,
+        columns: Sequence[str] = EVENT_FIELDS,
+    ) -> list[dict[str, Any]]:
+        """One page of the project's events matching ``where``, in ``order_by`` order."""
+        query = (
+            sa.select(*(events.c[name] for name in columns))
+            .where(events.c.project_id == project_id, where)
+            .order_by(*order_by)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = await self.conn.execute(query)
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    async def count(self, project_id: str, where: sa.ColumnElement[bool]) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(events)
+            .where(events.c.project_id == project_id, where)
+        )
+        return int((await self.conn.execute(query)).scalar_one())
+
+    async def session_events(self, project_id: str, session_id: str) -> list[EventRecord]:
+        query = sa.select(events).where(
+            events.c.project_id == project_id, events.c.session_id == session_id
+        )
+        return [row_to_record(row) for row in await self.conn.execute(query)]
+
     async def exists(self, project_id: str, event_id: str) -> bool:
         query = sa.select(sa.literal(1)).where(
             events.c.project_id == project_id, events.c.event_id == event_id

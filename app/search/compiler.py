@@ -1,0 +1,344 @@
+"""Compile validated search filters into SQLAlchemy WHERE clauses over `events` (PG, SQLite)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Final, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TEXT
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.types import NullType
+
+from app.db.tables import events
+from app.search.daterange import DateWindow
+from app.search.filters import (
+    NEGATIONS,
+    FieldRef,
+    Filter,
+    FilterValue,
+    Operator,
+    array_index,
+    case_variants,
+)
+
+DialectName = Literal["postgresql", "sqlite"]
+DIALECTS: Final[tuple[DialectName, ...]] = ("postgresql", "sqlite")
+
+# SQLite: a path made only of these segments is read with json_extract('$."seg"...'); such
+# labels are never escaped in stored JSON text, so SQLite's raw-label comparison is exact.
+_SQLITE_SIMPLE_SEGMENT: Final = re.compile(r"[A-Za-z0-9_-]+")
+# Postgres: `#>` reads a segment C's strtol accepts as an integer as an array index (" 1",
+# "+1", "-1"...). Those that are not plain digits are object keys only here, read with `->`.
+_PG_STRTOL_INT: Final = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+_DIGITS: Final = re.compile(r"[0-9]+")
+_SQLITE_NUMBER_TYPES: Final[tuple[str, str]] = ("integer", "real")
+_GLOB_SPECIAL: Final[frozenset[str]] = frozenset("*?[")
+
+
+def _dialect(dialect_name: str) -> DialectName:
+    if dialect_name == "postgresql":
+        return "postgresql"
+    if dialect_name == "sqlite":
+        return "sqlite"
+    raise ValueError(f"unsupported dialect {dialect_name!r}; expected one of {DIALECTS}")
+
+
+# --- bound parameters ---------------------------------------------------------------------------
+
+
+def _text(value: str) -> ColumnElement[Any]:
+    return sa.bindparam(None, value, type_=sa.Text)
+
+
+def _number(value: int | float) -> ColumnElement[Any]:
+    if isinstance(value, int):
+        return sa.bindparam(None, value, type_=sa.BigInteger)
+    return sa.bindparam(None, value, type_=sa.Float(precision=53))
+
+
+def _jsonb(value: Any) -> ColumnElement[Any]:
+    """A jsonb document bound as JSON text and cast (the cast of valid JSON cannot fail)."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return sa.cast(sa.bindparam(None, text, type_=sa.Text), JSONB)
+
+
+def _pg_text_array(values: Sequence[str]) -> ColumnElement[Any]:
+    return sa.bindparam(None, list(values), type_=ARRAY(TEXT))
+
+
+# --- case-insensitive substring -----------------------------------------------------------------
+
+
+def _needs_folding(needle: str) -> bool:
+    return any(len(case_variants(char)) > 1 for char in needle)
+
+
+def _pg_regex_char(char: str) -> str:
+    if char.isascii() and char.isalnum():
+        return char
+    return f"\\U{ord(char):08X}"
+
+
+def postgres_contains_pattern(needle: str) -> str:
+    """An ARE regex matching `needle` case-insensitively: each character becomes the class of
+    its case variants (code-point escapes, no ranges, so no locale is involved)."""
+    parts: list[str] = []
+    for char in needle:
+        variants = case_variants(char)
+        if len(variants) == 1:
+            parts.append(_pg_regex_char(char))
+        else:
+            parts.append("[" + "".join(_pg_regex_char(v) for v in variants) + "]")
+    return "".join(parts)
+
+
+def sqlite_contains_pattern(needle: str) -> str:
+    """A GLOB pattern matching any text containing `needle` case-insensitively (classes of
+    case variants; `*`, `?`, `[` are bracketed so they are literal; `%`/`_` are not special)."""
+    parts: list[str] = ["*"]
+    for char in needle:
+        variants = case_variants(char)
+        if len(variants) > 1:
+            parts.append("[" + variants + "]")
+        elif char in _GLOB_SPECIAL:
+            parts.append("[" + char + "]")
+        else:
+            parts.append(char)
+    parts.append("*")
+    return "".join(parts)
+
+
+def _text_contains(
+    text_expr: ColumnElement[Any], needle: str, dialect: DialectName
+) -> ColumnElement[bool]:
+    if needle == "":
+        return sa.true()
+    if not _needs_folding(needle):
+        func = sa.func.strpos if dialect == "postgresql" else sa.func.instr
+        return func(text_expr, _text(needle)) > 0
+    if dialect == "postgresql":
+        return text_expr.op("~", is_comparison=True)(_text(postgres_contains_pattern(needle)))
+    return text_expr.op("GLOB", is_comparison=True)(_text(sqlite_contains_pattern(needle)))
+
+
+# --- top-level columns --------------------------------------------------------------------------
+
+
+def _column_predicate(
+    field: FieldRef, operator: Operator, value: FilterValue, dialect: DialectName
+) -> ColumnElement[bool]:
+    column = events.c[field.root]
+    if operator == "exists":
+        return column.is_not(None) if column.nullable else sa.true()
+    if field.kind == "text":
+        assert isinstance(value, str)
+        if operator == "is":
+            return column == _text(value)
+        if operator == "contains":
+            return _text_contains(column, value, dialect)
+    else:
+        assert isinstance(value, int | float) and not isinstance(value, bool)
+        if operator == "is":
+            return column == _number(value)
+        if operator in ("greater than", "after"):
+            return column > _number(value)
+        if operator in ("less than", "before"):
+            return column < _number(value)
+    raise AssertionError(f"unhandled {operator!r} on {field.name!r}")  # pragma: no cover
+
+
+def _id_list_predicate(
+    operator: Operator, value: FilterValue, dialect: DialectName
+) -> ColumnElement[bool]:
+    """children_ids: true when some string element of the array satisfies the operator."""
+    column = events.c.children_ids
+    if dialect == "postgresql":
+        source = sa.case((sa.func.jsonb_typeof(column) == "array", column))
+        elements = sa.func.jsonb_array_elements(source).table_valued("value")
+        element = elements.c.value
+        conditions: list[ColumnElement[bool]] = [sa.func.jsonb_typeof(element) == "string"]
+        if operator == "is":
+            conditions.append(element == _jsonb(value))
+        elif operator == "contains":
+            assert isinstance(value, str)
+            as_text = element.op("#>>")(_pg_text_array([]))
+            conditions.append(_text_contains(as_text, value, dialect))
+        found = sa.select(sa.literal(1)).select_from(elements).where(*conditions)
+        return found.exists()
+    source = sa.case((sa.func.json_type(column) == "array", column))
+    each = sa.func.json_each(source).table_valued("key", "value", "type")
+    conditions = [each.c.type == "text"]
+    if operator == "is":
+        assert isinstance(value, str)
+        conditions.append(each.c.value == _text(value))
+    elif operator == "contains":
+        assert isinstance(value, str)
+        conditions.append(_text_contains(each.c.value, value, dialect))
+    return sa.select(sa.literal(1)).select_from(each).where(*conditions).exists()
+
+
+# --- JSON paths: Postgres -----------------------------------------------------------------------
+
+
+def _pg_key_only(segment: str) -> bool:
+    return _PG_STRTOL_INT.fullmatch(segment) is not None and _DIGITS.fullmatch(segment) is None
+
+
+def _pg_path_value(column: ColumnElement[Any], path: Sequence[str]) -> ColumnElement[Any]:
+    """The jsonb at `path` (SQL NULL when missing). Runs of segments go through one `#>` with a
+    bound text[]; a segment `#>` would misread as an array index goes through `->` (key only)."""
+    value: ColumnElement[Any] = column
+    run: list[str] = []
+    for segment in path:
+        if _pg_key_only(segment):
+            if run:
+                value = sa.Grouping(value.op("#>", return_type=JSONB)(_pg_text_array(run)))
+                run = []
+            value = sa.Grouping(value.op("->", return_type=JSONB)(_text(segment)))
+        else:
+            run.append(segment)
+    if run:
+        value = sa.Grouping(value.op("#>", return_type=JSONB)(_pg_text_array(run)))
+    return value
+
+
+def _nest(path: Sequence[str], value: Any) -> Any:
+    for segment in reversed(path):
+        value = {segment: value}
+    return value
+
+
+def _pg_json_predicate(
+    field: FieldRef, operator: Operator, value: FilterValue
+) -> ColumnElement[bool]:
+    column = events.c[field.root]
+    if operator == "is" and all(array_index(segment) is None for segment in field.path):
+        # Object-only path: containment is exact equality here (and can use a GIN index).
+        return column.op("@>", is_comparison=True)(_jsonb(_nest(field.path, value)))
+    target = _pg_path_value(column, field.path)
+    kind = sa.func.jsonb_typeof(target)
+    if operator == "exists":
+        return kind != "null"
+    if operator == "is":
+        return target == _jsonb(value)
+    if operator == "contains":
+        assert isinstance(value, str)
+        as_text = target.op("#>>")(_pg_text_array([]))
+        return sa.and_(kind == "string", _text_contains(as_text, value, "postgresql"))
+    comparison = ">" if operator in ("greater than", "after") else "<"
+    return sa.and_(kind == "number", target.op(comparison, is_comparison=True)(_jsonb(value)))
+
+
+# --- JSON paths: SQLite -------------------------------------------------------------------------
+
+
+def _sqlite_scalar_predicate(
+    kind: ColumnElement[Any], target: ColumnElement[Any], operator: Operator, value: FilterValue
+) -> ColumnElement[bool]:
+    """`kind` is SQLite's JSON type name of the value ('null', 'true', 'false', 'integer',
+    'real', 'text', 'array', 'object'; SQL NULL when missing), `target` its SQL value."""
+    if operator == "exists":
+        return kind != "null"
+    if operator == "contains":
+        assert isinstance(value, str)
+        return sa.and_(kind == "text", _text_contains(target, value, "sqlite"))
+    if isinstance(value, bool):
+        return kind == ("true" if value else "false")
+    if isinstance(value, str):
+        return sa.and_(kind == "text", target == _text(value))
+    assert isinstance(value, int | float)
+    is_number = kind.in_(_SQLITE_NUMBER_TYPES)
+    if operator == "is":
+        return sa.and_(is_number, target == _number(value))
+    if operator in ("greater than", "after"):
+        return sa.and_(is_number, target > _number(value))
+    return sa.and_(is_number, target < _number(value))
+
+
+def _sqlite_json_predicate(
+    field: FieldRef, operator: Operator, value: FilterValue
+) -> ColumnElement[bool]:
+    column = events.c[field.root]
+    if all(_SQLITE_SIMPLE_SEGMENT.fullmatch(s) and array_index(s) is None for s in field.path):
+        path = _text("$" + "".join(f'."{segment}"' for segment in field.path))
+        kind = sa.func.json_type(column, path, type_=sa.Text)
+        target = sa.func.json_extract(column, path, type_=NullType)
+        return _sqlite_scalar_predicate(kind, target, operator, value)
+    # General path: walk it with json_each, which compares decoded keys (json_extract compares
+    # the raw, possibly escaped, label text) and lets a digit segment match an array index or
+    # an object key.
+    joined: Any = None
+    conditions: list[ColumnElement[bool]] = []
+    step: Any = None
+    for segment in field.path:
+        source = (
+            column
+            if step is None
+            else sa.case((step.c.type.in_(("object", "array")), step.c.value))
+        )
+        step = sa.func.json_each(source).table_valued("key", "value", "type")
+        key_matches: ColumnElement[bool] = step.c.key == _text(segment)
+        index = array_index(segment)
+        if index is not None:
+            key_matches = sa.or_(key_matches, step.c.key == _number(index))
+        conditions.append(key_matches)
+        joined = step if joined is None else sa.join(joined, step, sa.true())
+    conditions.append(_sqlite_scalar_predicate(step.c.type, step.c.value, operator, value))
+    return sa.select(sa.literal(1)).select_from(joined).where(*conditions).exists()
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def _positive(f: Filter, operator: Operator, dialect: DialectName) -> ColumnElement[bool]:
+    field = f.field
+    if field.kind == "json":
+        if dialect == "postgresql":
+            return _pg_json_predicate(field, operator, f.value)
+        return _sqlite_json_predicate(field, operator, f.value)
+    if field.kind == "id_list":
+        return _id_list_predicate(operator, f.value, dialect)
+    return _column_predicate(field, operator, f.value, dialect)
+
+
+def compile_filter(f: Filter, dialect_name: str) -> ColumnElement[bool]:
+    """One filter as a boolean SQL expression that is never NULL for negative operators
+    (`is not`, `not contains`, `not exists` = NOT(positive), so they match missing fields)."""
+    dialect = _dialect(dialect_name)
+    positive = NEGATIONS.get(f.operator)
+    if positive is None:
+        return _positive(f, f.operator, dialect)
+    return sa.not_(sa.func.coalesce(_positive(f, positive, dialect), sa.false()))
+
+
+def compile_filters(filters: Sequence[Filter], dialect_name: str) -> ColumnElement[bool]:
+    """The AND of all filters over `app.db.tables.events` (TRUE when there are none).
+    All user data (values, JSON path segments) is bound as parameters."""
+    dialect = _dialect(dialect_name)
+    clauses = [compile_filter(f, dialect) for f in filters]
+    if not clauses:
+        return sa.true()
+    return sa.and_(*clauses)
+
+
+def compile_date_window(window: DateWindow | None) -> ColumnElement[bool]:
+    """Inclusive bounds on `events.start_time` (TRUE when unbounded)."""
+    clauses: list[ColumnElement[bool]] = []
+    if window is not None and window.start_ms is not None:
+        clauses.append(events.c.start_time >= _number(window.start_ms))
+    if window is not None and window.end_ms is not None:
+        clauses.append(events.c.start_time <= _number(window.end_ms))
+    return sa.and_(*clauses) if clauses else sa.true()
+
+
+def search_order_by(dialect_name: str) -> tuple[UnaryExpression[Any], ...]:
+    """ORDER BY start_time DESC, event_id DESC, with event_id compared by code point on both
+    backends (COLLATE "C" on Postgres, whose default collation may order differently)."""
+    dialect = _dialect(dialect_name)
+    event_id: ColumnElement[Any] = events.c.event_id
+    if dialect == "postgresql":
+        event_id = event_id.collate("C")
+    return (events.c.start_time.desc(), event_id.desc())

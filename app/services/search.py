@@ -1,0 +1,65 @@
+"""Use cases that read events back: search and export pages, session trees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db.engine import Database
+from app.domain.projects import Project
+from app.domain.records import EVENT_FIELDS
+from app.domain.search_query import SearchQuery
+from app.domain.session_tree import build_session_tree
+from app.errors import NotFound
+from app.repository.events import EventRepository
+from app.search.compiler import compile_date_window, compile_filters, search_order_by
+
+
+class SearchService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def where(self, query: SearchQuery) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            compile_filters(query.filters, self.db.dialect), compile_date_window(query.window)
+        )
+
+    async def search(
+        self, project: Project, query: SearchQuery
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page (ordered start_time DESC, event_id DESC) and the count of all matches,
+        read from one snapshot."""
+        where = self.where(query)
+        columns = query.projections or EVENT_FIELDS
+        async with self.db.transaction(write=False) as conn:
+            repo = EventRepository(conn, self.db.dialect)
+            page = await repo.search(
+                project.id,
+                where,
+                search_order_by(self.db.dialect),
+                limit=query.limit,
+                offset=query.offset,
+                columns=columns,
+            )
+            total = len(page) + query.offset
+            if len(page) == query.limit or (not page and query.offset):
+                total = await repo.count(project.id, where)
+        return page, total
+
+    async def count(self, project: Project, query: SearchQuery) -> int:
+        async with self.db.transaction(write=False) as conn:
+            return await EventRepository(conn, self.db.dialect).count(project.id, self.where(query))
+
+    async def session_tree(self, project: Project, session_id: str) -> dict[str, Any]:
+        async with self.db.transaction(write=False) as conn:
+            found = await EventRepository(conn, self.db.dialect).session_events(
+                project.id, session_id
+            )
+        session = next(
+            (e for e in found if e["event_id"] == session_id and e["event_type"] == "session"),
+            None,
+        )
+        if session is None:
+            raise NotFound(f"Session not found: {session_id}")
+        return build_session_tree(session, found)
