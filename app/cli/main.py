@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from app.cli.events import events_app
 from app.cli.server import register_server_commands
 
 cli = typer.Typer(
@@ -14,12 +15,7 @@ cli = typer.Typer(
 )
 register_server_commands(cli)
 
-try:  # the `events` sub-commands live in their own module
-    from app.cli.events import events_app
-except ImportError:  # pragma: no cover - only while the module is being written
-    pass
-else:
-    cli.add_typer(events_app, name="events")
+cli.add_typer(events_app, name="events")
 
 
 def main() -> None:

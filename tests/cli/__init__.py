@@ -1,0 +1,1 @@
+"""Tests of the `events-api events` command line."""
