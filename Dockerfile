@@ -15,6 +15,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY app ./app
+COPY events_api_pytest.py ./
 RUN uv sync --frozen --no-dev \
     && useradd --system --uid 10001 --home-dir /srv/events-api events \
     && mkdir -p /srv/events-api/data && chown events /srv/events-api/data

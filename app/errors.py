@@ -58,6 +58,20 @@ class ServiceUnavailable(ApiError):
     error_code = "SERVICE_UNAVAILABLE"
 
 
+class RequestTimeout(ApiError):
+    """408; ``extra`` keys are added to the envelope (GET /_test/wait adds ``count``)."""
+
+    status_code = 408
+    error_code = "REQUEST_TIMEOUT"
+
+    def __init__(self, message: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.extra = extra or {}
+
+    def envelope(self) -> dict[str, Any]:
+        return {**super().envelope(), **self.extra}
+
+
 # errorCode for plain HTTP statuses raised by the framework (unknown route, wrong method...).
 STATUS_ERROR_CODES: dict[int, str] = {
     400: "BAD_REQUEST",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/events.sqlite3"
+# Shortest API key accepted from EVENTS_BOOTSTRAP_API_KEY.
+MIN_API_KEY_LENGTH = 8
 
 
 class Settings(BaseSettings):
@@ -38,3 +40,39 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Retry-After seconds sent with 503 answers."
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    auth: Literal["open", "keys"] = Field(
+        default="open",
+        description="open: any bearer token (or none) is accepted; keys: only API keys "
+        "created with `events-api keys create` (401 otherwise).",
+    )
+    project_per_token: bool = Field(
+        default=False,
+        description="Open auth: each distinct bearer token gets its own project.",
+    )
+    bootstrap_api_key: SecretStr | None = Field(
+        default=None, description="Keys auth: an API key created (idempotently) on first use."
+    )
+    bootstrap_project: str | None = Field(
+        default=None, min_length=1, description="Project of the bootstrap key (default project)."
+    )
+    test_mode: bool = Field(
+        default=False, description="Serve the /_test routes (reset, requests, wait, faults)."
+    )
+    test_capture_limit: int = Field(
+        default=2000, ge=1, le=1_000_000, description="Requests kept for GET /_test/requests."
+    )
+
+    @field_validator("bootstrap_api_key", "bootstrap_project", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """An empty variable (``EVENTS_BOOTSTRAP_API_KEY=``) means "not set"."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("bootstrap_api_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_API_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_API_KEY_LENGTH} characters long")
+        return value

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.types import Scope
 
 from app.db.engine import Database
 from app.domain.projects import Project
+from app.services.auth import AuthService
 from app.services.events import EventService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
+from app.services.test_mode import TestModeService
 from app.settings import Settings
 
 
@@ -24,6 +27,9 @@ class Services:
     events: EventService
     search: SearchService
     projects: ProjectService
+    auth: AuthService
+    # Set only in test mode (EVENTS_TEST_MODE): the /_test routes and their middlewares.
+    test_mode: TestModeService | None
 
 
 def get_services(request: Request) -> Services:
@@ -41,10 +47,26 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() or None
 
 
+# Where the caller's project is kept for the rest of the request (test-mode middlewares
+# resolve it before the route does).
+PROJECT_STATE_KEY = "events_api_project"
+
+
+async def project_for_scope(scope: Scope, services: Services) -> Project:
+    """The project of the request's bearer token (401 per EVENTS_AUTH), resolved once."""
+    state = scope.setdefault("state", {})
+    known = state.get(PROJECT_STATE_KEY)
+    if isinstance(known, Project):
+        return known
+    project = await services.auth.authenticate(bearer_token(Request(scope)))
+    state[PROJECT_STATE_KEY] = project
+    return project
+
+
 async def current_project(
     request: Request, services: Annotated[Services, Depends(get_services)]
 ) -> Project:
-    return await services.projects.for_token(bearer_token(request))
+    return await project_for_scope(request.scope, services)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

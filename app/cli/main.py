@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from app.cli.events import events_app
+from app.cli.keys import keys_app
 from app.cli.server import register_server_commands
 
 cli = typer.Typer(
@@ -16,6 +17,7 @@ cli = typer.Typer(
 register_server_commands(cli)
 
 cli.add_typer(events_app, name="events")
+cli.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -49,3 +49,21 @@ events = sa.Table(
     sa.Column("duration", sa.Float(precision=53), nullable=True),
     sa.PrimaryKeyConstraint("project_id", "event_id", name="pk_events"),
 )
+
+# API keys (auth mode "keys"): only the SHA-256 of a key is stored, never the key.
+api_keys = sa.Table(
+    "api_keys",
+    metadata_obj,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("label", sa.String(256), nullable=True),
+    # Lowercase hex SHA-256 of the whole key; keys are found through its unique index.
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    # The first characters of the key, shown by `keys list` to tell keys apart.
+    sa.Column("prefix", sa.String(16), nullable=False),
+    # Unix milliseconds.
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.BigInteger, nullable=True),
+    sa.Index("ux_api_keys_key_hash", "key_hash", unique=True),
+    sa.Index("ix_api_keys_project", "project_id"),
+)

@@ -1,0 +1,137 @@
+"""`events-api keys create|list|revoke` on both backends, and a real server honouring them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from app.cli.main import cli
+from tests.live_server import live_server
+
+EVENTS_API = str(Path(sys.executable).with_name("events-api"))
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def listed(database_url: str) -> list[dict]:
+    code, out, _ = run("keys", "list", "--json", "--database-url", database_url)
+    assert code == 0
+    return json.loads(out)
+
+
+def test_create_prints_the_key_once_and_list_never_shows_it(database_url: str) -> None:
+    project = unique("cli")
+    code, out, err = run(
+        "keys", "create", "--project", project, "--name", "laptop", "--database-url", database_url
+    )
+    assert code == 0, err
+    key = out.strip()
+    assert key.startswith("hh_") and len(key) >= 40 and "\n" not in key
+    assert "shown only now" in err and project in err
+
+    mine = [row for row in listed(database_url) if row["project"] == project]
+    assert len(mine) == 1
+    row = mine[0]
+    assert row["label"] == "laptop" and row["prefix"] == key[:10] and row["revoked"] is False
+    assert row["created_at"].endswith("Z") and row["revoked_at"] is None
+
+    code, table, _ = run("keys", "list", "--database-url", database_url)
+    assert code == 0
+    assert table.splitlines()[0].split() == [
+        "ID",
+        "PROJECT",
+        "LABEL",
+        "PREFIX",
+        "CREATED",
+        "REVOKED",
+    ]
+    assert any(row["id"] in line and project in line for line in table.splitlines())
+    assert key not in table and key not in json.dumps(listed(database_url))
+
+
+def test_revoke_marks_the_key_and_is_idempotent(database_url: str) -> None:
+    project = unique("cli")
+    assert run("keys", "create", "--project", project, "--database-url", database_url)[0] == 0
+    [row] = [r for r in listed(database_url) if r["project"] == project]
+
+    code, _, err = run("keys", "revoke", row["id"], "--database-url", database_url)
+    assert code == 0 and f"revoked API key {row['id']}" in err
+    [after] = [r for r in listed(database_url) if r["id"] == row["id"]]
+    assert after["revoked"] is True and after["revoked_at"].endswith("Z")
+
+    code, _, err = run("keys", "revoke", row["id"], "--database-url", database_url)
+    assert code == 0 and "revoked already" in err
+
+    code, _, err = run("keys", "revoke", "no-such-id", "--database-url", database_url)
+    assert code == 1 and "no API key has the id 'no-such-id'" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["keys", "create", "--project", "  "], "project name must not be empty"),
+        (["keys", "create", "--project", "p", "--name", "x" * 300], "label is longer than 256"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(database_url: str, args: list[str], message: str) -> None:
+    code, out, err = run(*args, "--database-url", database_url)
+    assert code == 1 and out == "" and message in err
+
+
+def test_unsupported_or_unreachable_database_is_a_one_line_error(tmp_path: Path) -> None:
+    code, _, err = run("keys", "list", "--database-url", "mysql://x/y")
+    assert code == 1 and "unsupported database URL driver 'mysql'" in err
+    code, _, err = run(
+        "keys", "list", "--no-migrate", "--database-url", "postgresql+asyncpg://u@127.0.0.1:1/x"
+    )
+    assert code == 1 and "cannot reach the database" in err
+    code, _, err = run(
+        "keys", "list", "--no-migrate", "--database-url", f"sqlite+aiosqlite:///{tmp_path}/e.db"
+    )
+    assert code == 1 and "run `events-api migrate` first" in err
+
+
+def test_a_keys_server_honours_keys_made_and_revoked_by_the_cli(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The real commands against a real `events-api serve` with EVENTS_AUTH=keys: a revoke
+    takes effect at once, without a restart."""
+
+    def cli_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [EVENTS_API, "keys", *args, "--no-migrate", "--database-url", database_url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    project = unique("live")
+    created = cli_run("create", "--project", project)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    with live_server(database_url, tmp_path, {"EVENTS_AUTH": "keys"}) as server:
+        auth = {"Authorization": f"Bearer {key}"}
+        started = httpx.post(f"{server.url}/v1/sessions", json={}, headers=auth, timeout=10)
+        assert started.status_code == 200, started.text
+        assert httpx.post(f"{server.url}/v1/sessions", json={}, timeout=10).status_code == 401
+
+        [row] = [r for r in json.loads(cli_run("list", "--json").stdout) if r["project"] == project]
+        assert cli_run("revoke", row["id"]).returncode == 0
+        refused = httpx.post(f"{server.url}/v1/sessions", json={}, headers=auth, timeout=10)
+        assert refused.status_code == 401
+        assert refused.json()["message"] == "API key has been revoked"
