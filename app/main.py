@@ -12,21 +12,33 @@ from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
 from app.api.responses import JsonResponse
 from app.api.routes import events, health, otlp, search, sessions
+from app.api.test_mode import install_test_mode
 from app.db.engine import Database
+from app.services.api_keys import ApiKeyService
+from app.services.auth import AuthService
 from app.services.events import EventService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
+from app.services.test_mode import TestModeService
 from app.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
     db = Database(settings)
+    search_service = SearchService(db)
+    project_service = ProjectService(db, settings.default_project)
     services = Services(
         settings=settings,
         db=db,
         events=EventService(db),
-        search=SearchService(db),
-        projects=ProjectService(db, settings.default_project),
+        search=search_service,
+        projects=project_service,
+        auth=AuthService(db, settings, project_service, ApiKeyService(db)),
+        test_mode=(
+            TestModeService(db, search_service, settings.test_capture_limit)
+            if settings.test_mode
+            else None
+        ),
     )
 
     @asynccontextmanager
@@ -45,6 +57,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     for router in (health.router, events.router, search.router, sessions.router, otlp.router):
         app.include_router(router)
+    if services.test_mode is not None:
+        install_test_mode(app, services)
     logging.getLogger("app").setLevel(settings.log_level.upper())
     return app
 

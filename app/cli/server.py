@@ -37,9 +37,21 @@ def serve(
     ] = "info",
     migrate_first: Annotated[
         bool,
-        typer.Option("--migrate/--no-migrate", help="Upgrade the database schema before serving."),
+        typer.Option(
+            "--migrate/--no-migrate",
+            envvar="EVENTS_MIGRATE_ON_START",
+            help="Upgrade the database schema before serving (env EVENTS_MIGRATE_ON_START).",
+        ),
     ] = True,
     workers: Annotated[int, typer.Option(help="Worker processes (Postgres only).")] = 1,
+    test_mode: Annotated[
+        bool,
+        typer.Option(
+            "--test-mode",
+            envvar="EVENTS_TEST_MODE",
+            help="Serve the /_test routes (reset, requests, wait, faults); env EVENTS_TEST_MODE.",
+        ),
+    ] = False,
 ) -> None:
     """Run the Events API server (migrating the database first unless told not to)."""
     import uvicorn
@@ -49,9 +61,15 @@ def serve(
     if database_url:
         os.environ["EVENTS_DATABASE_URL"] = database_url
     os.environ["EVENTS_LOG_LEVEL"] = log_level
+    if test_mode:
+        os.environ["EVENTS_TEST_MODE"] = "true"
     settings = Settings()
     if workers > 1 and settings.database_url.startswith("sqlite"):
         raise typer.BadParameter("SQLite supports one worker only", param_hint="--workers")
+    if workers > 1 and settings.test_mode:
+        raise typer.BadParameter(
+            "test mode keeps its state in one process: use one worker", param_hint="--workers"
+        )
     if migrate_first:
         upgrade(settings.database_url)
     typer.echo(f"events-api: serving on http://{host}:{port} ({_describe(settings)})", err=True)
@@ -88,4 +106,5 @@ def _describe(settings: Settings) -> str:
     from app.db.engine import parse_database_url
 
     url = parse_database_url(settings.database_url)
-    return url.render_as_string(hide_password=True)
+    mode = " test mode" if settings.test_mode else ""
+    return f"{url.render_as_string(hide_password=True)}; auth {settings.auth}{mode}"
