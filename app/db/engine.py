@@ -67,7 +67,16 @@ class Database:
                 max_overflow=settings.db_max_overflow,
                 pool_timeout=settings.db_connect_timeout_s,
                 pool_pre_ping=True,
-                connect_args={"timeout": settings.db_connect_timeout_s},
+                connect_args={
+                    "timeout": settings.db_connect_timeout_s,
+                    "server_settings": {
+                        # Searches are short: JIT compilation costs more than it saves.
+                        "jit": "off",
+                        # JSON path segments are bound parameters; planning each search with
+                        # their values lets expression indexes on those paths match.
+                        "plan_cache_mode": "force_custom_plan",
+                    },
+                },
                 **common,
             )
             return engine
