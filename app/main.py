@@ -55,7 +55,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
-    for router in (health.router, events.router, search.router, sessions.router, otlp.router):
+    # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
+    for router in (health.router, search.router, events.router, sessions.router, otlp.router):
         app.include_router(router)
     if services.test_mode is not None:
         install_test_mode(app, services)

@@ -7,8 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db.engine import Database
+from app.domain.event_schema import schema_fields
 from app.domain.projects import Project
-from app.domain.records import EVENT_FIELDS
+from app.domain.records import EVENT_FIELDS, JSON_BUCKETS
 from app.domain.search_query import SearchQuery
 from app.domain.session_tree import build_session_tree
 from app.errors import NotFound
@@ -46,6 +47,21 @@ class SearchService:
             if len(page) == query.limit or (not page and query.offset):
                 total = await repo.count(project.id, where)
         return page, total
+
+    async def schema(
+        self, project: Project, query: SearchQuery, sample: int
+    ) -> list[dict[str, str]]:
+        """Fields of the ``sample`` newest matching events (legacy schema route)."""
+        async with self.db.transaction(write=False) as conn:
+            rows = await EventRepository(conn, self.db.dialect).search(
+                project.id,
+                self.where(query),
+                search_order_by(self.db.dialect),
+                limit=sample,
+                offset=0,
+                columns=("event_type", *JSON_BUCKETS),
+            )
+        return schema_fields(rows)
 
     async def count(self, project: Project, query: SearchQuery) -> int:
         async with self.db.transaction(write=False) as conn:

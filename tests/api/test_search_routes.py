@@ -347,3 +347,32 @@ async def test_session_tree(client: httpx.AsyncClient) -> None:
     assert tree["cost"] == 0.75 and tree["total_tokens"] == 15 and tree["prompt_tokens"] == 10
     missing = await client.get(f"/v1/sessions/{uuid.uuid4()}")
     assert missing.status_code == 404 and missing.json()["errorCode"] == "NOT_FOUND"
+
+
+async def test_events_schema_lists_bucket_keys_per_type(
+    client: httpx.AsyncClient, seeded: dict[str, Any]
+) -> None:
+    for query in (
+        "",
+        "?dateRange=7d",
+        "?dateRange=gte%3D%272023-01-01%27+lte%3D%272030-02-01%27",
+        '?dateRange={"$gte": "2023-01-01"}&evaluation_id=run-1',
+    ):
+        response = await client.get(f"/v1/events/schema{query}")
+        assert response.status_code == 200, (query, response.text)
+        body = response.json()
+        assert body["datasets"] == [] and body["mappings"] == {}
+        fields = {(f["event_type"], f["name"]) for f in body["fields"]}
+        if query == "?dateRange=7d":
+            assert fields == set()  # the seeded events are from 2023
+        elif "evaluation_id" in query:
+            assert ("model", "metadata.run_id") in fields and ("tool", "metadata.ok") not in fields
+        else:
+            assert {
+                ("model", "metadata.cost"),
+                ("tool", "metadata.ok"),
+                ("model", "feedback.rating"),
+                ("chain", "event_name"),
+            } <= fields
+    bad = await client.get("/v1/events/schema?dateRange=soon")
+    assert bad.status_code == 400 and bad.json()["errorCode"] == "BAD_REQUEST"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+import orjson
+from fastapi import APIRouter, Query, Request
 
 from app.api.body import read_json, validate
 from app.api.deps import ProjectDep, ServicesDep
@@ -14,6 +16,7 @@ from app.schemas.search import ExportBody, SearchBody
 from app.services.events import now_ms
 
 router = APIRouter(tags=["search"])
+RELATIVE_SPAN = re.compile(r"[0-9]+[mhdw]")
 
 
 def _page(events: list[dict[str, Any]], total: int) -> JsonResponse:
@@ -40,6 +43,40 @@ async def export_events(
     body = validate(ExportBody, await read_json(request, services.settings.max_body_bytes))
     events, total = await services.search.search(project, body.to_query(now_ms()))
     return _page(events, total)
+
+
+# The legacy schema route looks at this many of the newest matching events.
+SCHEMA_SAMPLE = 10_000
+
+
+@router.get("/v1/events/schema")
+async def events_schema(
+    services: ServicesDep,
+    project: ProjectDep,
+    date_range: Annotated[str | None, Query(alias="dateRange")] = None,
+    evaluation_id: str | None = None,
+) -> JsonResponse:
+    """Legacy: the fields found in recent events, per event type. `dateRange` may be JSON,
+    a relative span (`7d`) or the Python-repr form the generated client sends."""
+    body = ExportBody.model_validate(
+        {"dateRange": parse_query_date_range(date_range), "evaluation_id": evaluation_id}
+    )
+    fields = await services.search.schema(project, body.to_query(now_ms()), SCHEMA_SAMPLE)
+    return JsonResponse({"fields": fields, "datasets": [], "mappings": {}})
+
+
+def parse_query_date_range(raw: str | None) -> Any:
+    """A date range given in a query string: JSON text, a relative span, or left as text
+    for the export parser (which also reads ``gte='...' lte='...'``)."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if RELATIVE_SPAN.fullmatch(text):
+        return {"relative": text}
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
 
 
 @router.get("/v1/sessions/{session_id}")
