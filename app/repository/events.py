@@ -173,6 +173,71 @@ class EventRepository:
         )
         return [row_to_record(row) for row in await self.conn.execute(query)]
 
+    async def find_spans(
+        self, project_id: str, session_ids: Sequence[str], span_ids: Sequence[str]
+    ) -> list[tuple[str, str, str]]:
+        """``(trace_id, span_id, event_id)`` of stored OTLP events of these sessions whose
+        span id is one of ``span_ids`` (from the span ids kept in their metadata)."""
+        if self.dialect == "postgresql":
+            sql = (
+                "SELECT metadata->>'trace_id', metadata->>'span_id', event_id FROM events "
+                "WHERE project_id = :p AND session_id = ANY(CAST(:sessions AS text[])) "
+                "AND metadata->>'span_id' = ANY(CAST(:spans AS text[]))"
+            )
+            params: dict[str, Any] = {
+                "p": project_id,
+                "sessions": list(session_ids),
+                "spans": list(span_ids),
+            }
+        else:
+            sql = (
+                "SELECT json_extract(metadata, '$.trace_id'), json_extract(metadata, '$.span_id'),"
+                " event_id FROM events WHERE project_id = :p"
+                " AND session_id IN (SELECT value FROM json_each(:sessions))"
+                " AND json_extract(metadata, '$.span_id') IN (SELECT value FROM json_each(:spans))"
+            )
+            params = {
+                "p": project_id,
+                "sessions": orjson.dumps(list(session_ids)).decode(),
+                "spans": orjson.dumps(list(span_ids)).decode(),
+            }
+        rows = await self.conn.execute(sa.text(sql), params)
+        return [(str(t), str(s), str(e)) for t, s, e in rows]
+
+    async def repoint_parents(
+        self, project_id: str, session_ids: Sequence[str], moves: Sequence[tuple[str, str]]
+    ) -> None:
+        """Children of these sessions whose parent_id is a ``moves`` old id get the new one."""
+        if not moves:
+            return
+        if self.dialect == "postgresql":
+            sql = (
+                "UPDATE events AS e SET parent_id = m.new_id "
+                "FROM unnest(CAST(:old AS text[]), CAST(:new AS text[])) AS m(old_id, new_id) "
+                "WHERE e.project_id = :p AND e.session_id = ANY(CAST(:sessions AS text[])) "
+                "AND e.parent_id = m.old_id"
+            )
+            params: dict[str, Any] = {
+                "p": project_id,
+                "sessions": list(session_ids),
+                "old": [old for old, _ in moves],
+                "new": [new for _, new in moves],
+            }
+        else:
+            sql = (
+                "UPDATE events SET parent_id = (SELECT json_extract(value, '$[1]')"
+                " FROM json_each(:moves) WHERE json_extract(value, '$[0]') = events.parent_id)"
+                " WHERE project_id = :p"
+                " AND session_id IN (SELECT value FROM json_each(:sessions))"
+                " AND parent_id IN (SELECT json_extract(value, '$[0]') FROM json_each(:moves))"
+            )
+            params = {
+                "p": project_id,
+                "sessions": orjson.dumps(list(session_ids)).decode(),
+                "moves": orjson.dumps([list(m) for m in moves]).decode(),
+            }
+        await self.conn.execute(sa.text(sql), params)
+
     async def exists(self, project_id: str, event_id: str) -> bool:
         query = sa.select(sa.literal(1)).where(
             events.c.project_id == project_id, events.c.event_id == event_id

@@ -12,6 +12,7 @@ from app.domain.merge import plan_update
 from app.domain.projects import Project
 from app.domain.records import EventRecord
 from app.errors import NotFound
+from app.otlp.linking import chosen_ids, parents_to_look_up
 from app.repository.events import EventRepository
 
 
@@ -59,16 +60,31 @@ class EventService:
             await repo.insert_many(records)
         return [r["event_id"] for r in records], session_id
 
-    async def ingest(
+    async def ingest_spans(
         self,
         project: Project,
         events: Sequence[EventRecord],
         sessions: Sequence[EventRecord] = (),
     ) -> None:
-        """Store ready-made records (OTLP spans) in one statement: sessions that do not
-        exist yet, then the events; records whose id exists are left as they are."""
+        """Store mapped OTLP spans in one transaction: the sessions that do not exist yet and
+        the events in one statement (an id that exists is left as it is). Parent links to
+        spans that chose their own event id are resolved in both directions: a child whose
+        parent was stored earlier, and children stored before such a parent."""
+        records = list(events)
+        session_ids = sorted({r["session_id"] for r in records})
+        lookups = parents_to_look_up(records)
+        moves = chosen_ids(records)
         async with self.db.transaction(write=True) as conn:
-            await EventRepository(conn, self.db.dialect).insert_many([*sessions, *events])
+            repo = EventRepository(conn, self.db.dialect)
+            if lookups:
+                found = await repo.find_spans(
+                    project.id, session_ids, sorted({span for _, span in lookups})
+                )
+                for trace, span, event_id in found:
+                    for index in lookups.get((trace, span), ()):
+                        records[index] = {**records[index], "parent_id": event_id}
+            await repo.insert_many([*sessions, *records])
+            await repo.repoint_parents(project.id, session_ids, moves)
 
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})

@@ -52,7 +52,7 @@ async def _export(request: Request, services: ServicesDep, project: ProjectDep) 
     )
     spans = decode_export_request(body, content_type)
     result = map_spans(spans, project_id=project.id, header_source=request.headers.get("x-source"))
-    await services.events.ingest(project, result.events, result.sessions)
+    await services.events.ingest_spans(project, result.events, result.sessions)
     message = None
     if result.rejected:
         message = "; ".join(f"span {index}: {reason}" for index, reason in result.rejected[:20])
