@@ -115,7 +115,7 @@ def _text_contains(
     text_expr: ColumnElement[Any], needle: str, dialect: DialectName
 ) -> ColumnElement[bool]:
     if needle == "":
-        return sa.true()
+        return text_expr.is_not(None)
     if not _needs_folding(needle):
         func = sa.func.strpos if dialect == "postgresql" else sa.func.instr
         return func(text_expr, _text(needle)) > 0
@@ -183,6 +183,16 @@ def _id_list_predicate(
 # --- JSON paths: Postgres -----------------------------------------------------------------------
 
 
+# Buckets with a trigram index on their JSON text (migration 0003).
+TRIGRAM_INDEXED_BUCKETS: Final[frozenset[str]] = frozenset({"inputs", "outputs"})
+
+
+def _json_text_keeps(needle: str) -> bool:
+    """True when Postgres writes every character of ``needle`` as itself in jsonb text
+    (it escapes only the quote, the backslash and control characters)."""
+    return len(needle) >= 3 and all(c not in '"\\' and ord(c) >= 0x20 for c in needle)
+
+
 def _pg_key_only(segment: str) -> bool:
     return _PG_STRTOL_INT.fullmatch(segment) is not None and _DIGITS.fullmatch(segment) is None
 
@@ -227,7 +237,15 @@ def _pg_json_predicate(
     if operator == "contains":
         assert isinstance(value, str)
         as_text = target.op("#>>")(_pg_text_array([]))
-        return sa.and_(kind == "string", _text_contains(as_text, value, "postgresql"))
+        exact = sa.and_(kind == "string", _text_contains(as_text, value, "postgresql"))
+        if field.root in TRIGRAM_INDEXED_BUCKETS and _json_text_keeps(value):
+            # A string containing the needle puts the needle, unescaped, in the bucket's JSON
+            # text: this implied condition lets the trigram index find the candidate rows.
+            prefilter = sa.cast(column, sa.Text).op("~", is_comparison=True)(
+                _text(postgres_contains_pattern(value))
+            )
+            return sa.and_(prefilter, exact)
+        return exact
     comparison = ">" if operator in ("greater than", "after") else "<"
     return sa.and_(kind == "number", target.op(comparison, is_comparison=True)(_jsonb(value)))
 
