@@ -59,9 +59,19 @@ def _number(value: int | float) -> ColumnElement[Any]:
     return sa.bindparam(None, value, type_=sa.Float(precision=53))
 
 
+def _exact(value: Any) -> Any:
+    """Integral floats as ints, so that jsonb's exact numeric sees the double's own value
+    (json.dumps would write 2**60 as 1.152921504606847e+18, a different number)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    return value
+
+
 def _jsonb(value: Any) -> ColumnElement[Any]:
     """A jsonb document bound as JSON text and cast (the cast of valid JSON cannot fail)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(_exact(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return sa.cast(sa.bindparam(None, text, type_=sa.Text), JSONB)
 
 
@@ -313,6 +323,8 @@ def _sqlite_json_predicate(
 
 def _positive(f: Filter, operator: Operator, dialect: DialectName) -> ColumnElement[bool]:
     field = f.field
+    if field.kind == "absent":
+        return sa.false()
     if field.kind == "json":
         if dialect == "postgresql":
             return _pg_json_predicate(field, operator, f.value)

@@ -69,8 +69,9 @@ _TYPE_IMPLIED_BY_OPERATOR: Final[Mapping[str, FilterType]] = MappingProxyType(
     }
 )
 
-FieldKind = Literal["text", "time", "number", "id_list", "json"]
+FieldKind = Literal["text", "time", "number", "id_list", "json", "absent"]
 # Top-level fields and what they hold. JSON buckets take a dotted path (kind "json").
+# "absent": a name the lenient export route does not know; no event has it.
 COLUMN_KINDS: Final[Mapping[str, FieldKind]] = MappingProxyType(
     {
         **{name: "text" for name in SCALAR_COLUMNS},
@@ -88,6 +89,7 @@ TYPES_BY_FIELD_KIND: Final[Mapping[FieldKind, tuple[FilterType, ...]]] = Mapping
         "number": ("number",),
         "id_list": ("string",),
         "json": FILTER_TYPES,
+        "absent": FILTER_TYPES,
     }
 )
 
@@ -164,7 +166,7 @@ def _allowed_roots() -> str:
     return ", ".join((*COLUMN_KINDS, *(f"{b}.<path>" for b in JSON_BUCKETS)))
 
 
-def _parse_field(raw: Any, loc: str) -> FieldRef:
+def _parse_field(raw: Any, loc: str, *, strict: bool = True) -> FieldRef:
     if not isinstance(raw, str):
         raise _Invalid(loc, "must be a string such as 'event_name' or 'metadata.cost'")
     problem = _problem_in_text(raw)
@@ -177,6 +179,10 @@ def _parse_field(raw: Any, loc: str) -> FieldRef:
             raise _Invalid(loc, f"{root!r} is a top-level field and takes no '.path'")
         return FieldRef(name=raw, root=root, kind=COLUMN_KINDS[root])
     if root not in JSON_BUCKETS:
+        if not strict:
+            # Export is lenient (the SDK's own examples filter on made-up names): an
+            # unknown field is one that no event has.
+            return FieldRef(name=raw, root=root, kind="absent", path=path)
         raise _Invalid(loc, f"unknown field {raw!r}; allowed: {_allowed_roots()}")
     if not path:
         raise _Invalid(
@@ -238,9 +244,10 @@ def _coerce_number(value: Any, loc: str) -> int | float:
     if isinstance(number, float) and not math.isfinite(number):
         raise _Invalid(loc, f"{value!r} is not a finite number")
     if isinstance(number, int) and abs(number) > MAX_EXACT_INT:
-        number = float(number)
-        if not math.isfinite(number):
-            raise _Invalid(loc, f"{value!r} is out of range")
+        try:
+            number = float(number)
+        except OverflowError:
+            raise _Invalid(loc, "number is out of range") from None
     return number
 
 
@@ -306,7 +313,7 @@ def _parse_one(raw: Any, loc: str, *, strict: bool) -> Filter:
     for key in ("field", "operator"):
         if raw.get(key) is None:
             raise _Invalid(f"{loc}.{key}", f"{key} is required")
-    field = _parse_field(raw["field"], f"{loc}.field")
+    field = _parse_field(raw["field"], f"{loc}.field", strict=strict)
 
     operator_raw = raw["operator"]
     if operator_raw not in OPERATORS:

@@ -64,6 +64,8 @@ def _scalar_matches(value: Any, operator: Operator, f: Filter) -> bool:
 
 def _positive_matches(event: Mapping[str, Any], f: Filter, operator: Operator) -> bool:
     field = f.field
+    if field.kind == "absent":
+        return False
     raw = event.get(field.root)
     if field.kind == "json":
         return _scalar_matches(resolve_path(raw, field.path), operator, f)

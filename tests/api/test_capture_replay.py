@@ -92,3 +92,34 @@ async def test_replayed_session_starts_and_creates(client: httpx.AsyncClient, na
     for captured in load(name):
         if captured["path"] in ("/session/start", "/events") and captured["method"] == "POST":
             check_answer(captured, await send(client, captured))
+
+
+def read_requests() -> list[dict[str, Any]]:
+    requests = [
+        r
+        for r in load("client_scenarios.jsonl") + load("error_scenarios.jsonl")
+        if r["path"] in ("/v1/events/export", "/v1/events/search")
+    ]
+    assert len(requests) >= 8
+    return requests
+
+
+async def test_replayed_export_and_search_requests_answer_as_required(
+    client: httpx.AsyncClient,
+) -> None:
+    for captured in read_requests():
+        response = await send(client, captured)
+        if captured["path"] == "/v1/events/search" and captured["body"].get("limit", 0) > 1000:
+            # error_scenarios: {"limit": 5000} on search is over the cap.
+            assert response.status_code == 400
+            assert response.json()["errorCode"] == "BAD_REQUEST"
+            continue
+        assert response.status_code == 200, (captured["body"], response.text)
+        body = response.json()
+        assert isinstance(body["events"], list)
+        assert body["count"] == body["totalEvents"] >= len(body["events"])
+        for event in body["events"]:
+            for bucket in ("inputs", "outputs", "config", "metadata", "feedback", "metrics"):
+                assert event.get(bucket) is None or isinstance(event[bucket], dict)
+            for field in ("start_time", "end_time", "duration"):
+                assert event.get(field) is None or isinstance(event[field], int | float)

@@ -376,3 +376,19 @@ async def test_events_schema_lists_bucket_keys_per_type(
             } <= fields
     bad = await client.get("/v1/events/schema?dateRange=soon")
     assert bad.status_code == 400 and bad.json()["errorCode"] == "BAD_REQUEST"
+
+
+async def test_export_treats_an_unknown_field_as_absent(
+    client: httpx.AsyncClient, seeded: dict[str, Any]
+) -> None:
+    # The SDK's own example (protocol §8.5) filters on a made-up field "x".
+    for operator, value, expected in (
+        ("exists", None, 0),
+        ("is", "1", 0),
+        ("not exists", None, 7),
+        ("is not", "1", 7),
+    ):
+        body = {"filters": [{"field": "x", "operator": operator, "value": value, "type": "string"}]}
+        assert (await search(client, body, "export"))["count"] == expected, operator
+    strict = await client.post("/v1/events/search", json={"filters": [f("x", "exists")]})
+    assert strict.status_code == 400 and "unknown field 'x'" in strict.json()["message"]
