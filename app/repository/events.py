@@ -138,6 +138,33 @@ class EventRepository:
         )
         return [row_to_record(row) for row in await self.conn.execute(query)]
 
+    @staticmethod
+    def page_query(
+        project_id: str,
+        where: sa.ColumnElement[bool],
+        order_by: Sequence[sa.UnaryExpression[Any]],
+        *,
+        limit: int,
+        offset: int,
+        columns: Sequence[str] = EVENT_FIELDS,
+    ) -> sa.Select[Any]:
+        """The SELECT of one page of the project's events matching ``where``."""
+        return (
+            sa.select(*(events.c[name] for name in columns))
+            .where(events.c.project_id == project_id, where)
+            .order_by(*order_by)
+            .limit(limit)
+            .offset(offset)
+        )
+
+    @staticmethod
+    def count_query(project_id: str, where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+        return (
+            sa.select(sa.func.count())
+            .select_from(events)
+            .where(events.c.project_id == project_id, where)
+        )
+
     async def search(
         self,
         project_id: str,
@@ -149,23 +176,14 @@ class EventRepository:
         columns: Sequence[str] = EVENT_FIELDS,
     ) -> list[dict[str, Any]]:
         """One page of the project's events matching ``where``, in ``order_by`` order."""
-        query = (
-            sa.select(*(events.c[name] for name in columns))
-            .where(events.c.project_id == project_id, where)
-            .order_by(*order_by)
-            .limit(limit)
-            .offset(offset)
+        query = self.page_query(
+            project_id, where, order_by, limit=limit, offset=offset, columns=columns
         )
         rows = await self.conn.execute(query)
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
     async def count(self, project_id: str, where: sa.ColumnElement[bool]) -> int:
-        query = (
-            sa.select(sa.func.count())
-            .select_from(events)
-            .where(events.c.project_id == project_id, where)
-        )
-        return int((await self.conn.execute(query)).scalar_one())
+        return int((await self.conn.execute(self.count_query(project_id, where))).scalar_one())
 
     async def session_events(self, project_id: str, session_id: str) -> list[EventRecord]:
         query = sa.select(events).where(
