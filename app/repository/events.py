@@ -16,20 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.tables import events
 from app.domain.merge import Change, Rule
-from app.domain.records import EVENT_FIELDS, EventRecord
+from app.domain.records import EVENT_FIELDS, JSON_BUCKETS, EventRecord
 
-JSON_COLUMNS: Final[frozenset[str]] = frozenset(
-    {
-        "config",
-        "inputs",
-        "outputs",
-        "metadata",
-        "feedback",
-        "metrics",
-        "user_properties",
-        "children_ids",
-    }
-)
+JSON_COLUMNS: Final[frozenset[str]] = frozenset({*JSON_BUCKETS, "children_ids"})
 INSERT_COLUMNS: Final[tuple[str, ...]] = EVENT_FIELDS
 PG_ARRAY_TYPES: Final[dict[str, str]] = {
     "start_time": "bigint[]",

@@ -127,12 +127,10 @@ class V1BatchBody(BaseModel):
     session_properties: SessionProperties | None = None
 
 
-class LegacyBatchBody(BaseModel):
-    """`POST /events/batch`: also `is_single_session` and `session` (aliases)."""
+class _LegacySessionAliases(BaseModel):
+    """Legacy batch keys: `is_single_session` aliases `single_session`, and `session`
+    aliases `session_properties`."""
 
-    model_config = ConfigDict(extra="ignore")
-
-    events: list[LegacyEvent]
     single_session: bool | None = None
     is_single_session: bool | None = None
     session_properties: SessionProperties | None = None
@@ -145,6 +143,14 @@ class LegacyBatchBody(BaseModel):
     @property
     def session_fields(self) -> SessionProperties | None:
         return self.session_properties or self.session
+
+
+class LegacyBatchBody(_LegacySessionAliases):
+    """`POST /events/batch`: also `is_single_session` and `session` (aliases)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    events: list[LegacyEvent]
 
 
 class SessionBatchBody(BaseModel):
@@ -206,28 +212,14 @@ class LegacyUpdateBody(UpdateFields):
     event_id: Id
 
 
-class ModelEvent(BaseModel):
-    """A legacy model event (`POST /events/model`); see app.domain.model_events."""
+class ModelEvent(_EventFields):
+    """A legacy model event (`POST /events/model`); see app.domain.model_events. Keys
+    beyond the event fields (`messages`, `response`, `usage`, ...) are kept for remapping."""
 
     model_config = ConfigDict(extra="allow")
 
-    event_id: Id | None = None
-    session_id: Id | None = None
-    parent_id: Id | None = None
-    event_name: str | None = None
-    source: str | None = None
-    project: str | None = None
-    project_id: str | None = None
-    children_ids: list[str] | None = None
-    config: JsonObject | None = None
     inputs: JsonObject | None = None
-    outputs: Any = None
-    metadata: JsonObject | None = None
-    feedback: JsonObject | None = None
-    metrics: JsonObject | None = None
-    user_properties: JsonObject | None = None
-    start_time: Millis | None = None
-    end_time: Millis | None = None
+    project: str | None = None
     model: str | None = None
     model_name: str | None = None
 
@@ -240,21 +232,9 @@ class ModelCreateBody(BaseModel):
     model_event: ModelEvent
 
 
-class ModelBatchBody(BaseModel):
+class ModelBatchBody(_LegacySessionAliases):
     """`POST /events/model/batch`."""
 
     model_config = ConfigDict(extra="ignore")
 
     model_events: list[ModelEvent]
-    single_session: bool | None = None
-    is_single_session: bool | None = None
-    session_properties: SessionProperties | None = None
-    session: SessionProperties | None = None
-
-    @property
-    def wants_single_session(self) -> bool:
-        return bool(self.single_session or self.is_single_session)
-
-    @property
-    def session_fields(self) -> SessionProperties | None:
-        return self.session_properties or self.session

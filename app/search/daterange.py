@@ -117,13 +117,13 @@ def parse_time_ms(value: Any, *, loc: str, end_of_day: bool = False) -> int:
         if iso is not None:
             return _checked_ms(iso, loc)
         raise _bad(loc, f"{value!r} is neither an ISO-8601 timestamp nor epoch milliseconds")
-    raise _bad(loc, f"expected an ISO-8601 string or epoch milliseconds, got {_json_kind(value)}")
+    raise _bad(loc, f"expected an ISO-8601 string or epoch milliseconds, got {json_kind(value)}")
 
 
 def parse_relative(text: Any, *, now_ms: int, loc: str = "dateRange.relative") -> DateWindow:
     """`<positive int><m|h|d|w>` (minutes, hours, days, weeks) -> [now - span, now]."""
     if not isinstance(text, str):
-        raise _bad(loc, f"expected a string like '7d', got {_json_kind(text)}")
+        raise _bad(loc, f"expected a string like '7d', got {json_kind(text)}")
     match = _RELATIVE_RE.fullmatch(text)
     if match is None or int(match.group(1)) == 0:
         raise _bad(
@@ -161,7 +161,7 @@ def parse_search_date_range(raw: Any, *, loc: str = "dateRange") -> DateWindow |
     for key in ("start_time", "end_time"):
         value = raw[key]
         if not isinstance(value, str):
-            raise _bad(f"{loc}.{key}", f"expected an ISO-8601 string, got {_json_kind(value)}")
+            raise _bad(f"{loc}.{key}", f"expected an ISO-8601 string, got {json_kind(value)}")
         bounds.append(parse_time_ms(value, loc=f"{loc}.{key}", end_of_day=key == "end_time"))
     return _check_order(DateWindow(start_ms=bounds[0], end_ms=bounds[1]), loc)
 
@@ -213,7 +213,8 @@ def parse_export_date_range(raw: Any, *, now_ms: int, loc: str = "dateRange") ->
     return _check_order(DateWindow(start_ms=start, end_ms=end), loc)
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """How an error message names the JSON type of ``value`` ("a number", "null")."""
     if value is None:
         return "null"
     if isinstance(value, bool):

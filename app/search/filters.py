@@ -12,7 +12,7 @@ from typing import Any, Final, Literal, cast
 
 from app.domain.records import JSON_BUCKETS, SCALAR_COLUMNS
 from app.errors import BadRequest
-from app.search.daterange import parse_number_text, parse_time_ms
+from app.search.daterange import json_kind, parse_number_text, parse_time_ms
 
 FilterType = Literal["string", "number", "boolean", "datetime"]
 Operator = Literal[
@@ -220,7 +220,7 @@ def _coerce_string(value: Any, loc: str) -> str:
     elif isinstance(value, str):
         text = value
     else:
-        raise _Invalid(loc, f"cannot use {_kind(value)} as a string value")
+        raise _Invalid(loc, f"cannot use {json_kind(value)} as a string value")
     problem = _problem_in_text(text)
     if problem:
         raise _Invalid(loc, f"value {problem}")
@@ -240,7 +240,7 @@ def _coerce_number(value: Any, loc: str) -> int | float:
         if number is None:
             raise _Invalid(loc, f"cannot read {value!r} as a number")
     else:
-        raise _Invalid(loc, f"cannot use {_kind(value)} as a number")
+        raise _Invalid(loc, f"cannot use {json_kind(value)} as a number")
     if isinstance(number, float) and not math.isfinite(number):
         raise _Invalid(loc, f"{value!r} is not a finite number")
     if isinstance(number, int) and abs(number) > MAX_EXACT_INT:
@@ -337,7 +337,7 @@ def _parse_one(raw: Any, loc: str, *, strict: bool) -> Filter:
             else:
                 raise _Invalid(
                     f"{loc}.value",
-                    f"cannot infer a type from {_kind(raw.get('value'))}; "
+                    f"cannot infer a type from {json_kind(raw.get('value'))}; "
                     f"give type, one of: {', '.join(FILTER_TYPES)}",
                 )
     elif type_raw == "id":
@@ -460,19 +460,3 @@ def evaluation_filter(evaluation_id: Any, *, loc: str = "evaluation_id") -> Filt
     except _Invalid as problem:
         raise _fail([{"loc": problem.loc, "message": problem.message}]) from None
     return Filter(field=parse_field(EVALUATION_FIELD), operator="is", type="string", value=value)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
