@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,15 +18,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.live_server import live_server
+
 # Connection settings that must not leak from the developer's shell into the tests.
 HH_ENV_VARS = ("HH_DATA_PLANE_URL", "HH_API_URL", "HH_PROJECT_API_KEY", "HH_API_KEY")
-STARTUP_TIMEOUT_S = 30.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def events_api_script() -> str:
@@ -49,83 +42,12 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _serve_command(script: str, port: int, database_url: str) -> list[str] | None:
-    """`events-api serve ...` when the server command exists, else None."""
-    probe = subprocess.run(
-        [script, "serve", "--help"], capture_output=True, text=True, timeout=60, check=False
-    )
-    if probe.returncode != 0 or "--database-url" not in probe.stdout:
-        return None
-    return [
-        script,
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--database-url",
-        database_url,
-    ]
-
-
-def _uvicorn_command(port: int, database_url: str) -> list[str]:
-    """Fallback: migrate, then run the app factory under uvicorn."""
-    subprocess.run(
-        [sys.executable, "-c", f"from app.db.migrate import upgrade; upgrade({database_url!r})"],
-        check=True,
-        timeout=120,
-    )
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:create_app_from_env",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live Events API server on a free loopback port, with a fresh SQLite database."""
     workdir = tmp_path_factory.mktemp("cli-server")
-    database_url = f"sqlite+aiosqlite:///{workdir / 'events.db'}"
-    port = free_port()
-    command = _serve_command(events_api_script(), port, database_url)
-    if command is None:
-        command = _uvicorn_command(port, database_url)
-    log_path = workdir / "server.log"
-    env = clean_env(EVENTS_DATABASE_URL=database_url)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log_path)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited ({process.returncode}):\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the server did not answer /healthz within {STARTUP_TIMEOUT_S} s")
+    with live_server(f"sqlite+aiosqlite:///{workdir / 'events.db'}", workdir) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Recorder, free_port
+from tests.cli.conftest import Recorder
+from tests.live_server import free_port
 
 # Every JSON flag of every command, with the other flags the command requires.
 JSON_FLAGS = [
