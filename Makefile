@@ -19,7 +19,7 @@ bench-search:  ## p50/p95 of searches over 1,000,000 events in Postgres
 	$(PYTHON) tasks.py bench-search
 
 migrate:  ## upgrade the database of EVENTS_DATABASE_URL to the newest schema
-	$(PYTHON) tasks.py serve --help >/dev/null && .venv/bin/events-api migrate
+	$(PYTHON) tasks.py migrate
 
 compose-up:  ## Postgres + the API in Docker (needs a Docker engine)
 	docker compose up -d --build

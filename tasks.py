@@ -4,6 +4,7 @@
     python3 tasks.py serve [serve options]   run the server (embedded SQLite by default)
     python3 tasks.py test [pytest options]   run the whole test suite (SQLite and Postgres)
     python3 tasks.py check                   ruff (lint + format) and mypy
+    python3 tasks.py migrate [options]       upgrade the database schema (events-api migrate)
     python3 tasks.py bench-ingest|bench-search [options]
 
 On first use it installs uv into .tools/ (from PyPI) and the locked dependencies
@@ -68,12 +69,12 @@ def main(args: list[str]) -> int:
         print(__doc__)
         return 0
     command, rest = args[0], args[1:]
-    if command not in ("serve", "test", "check", "bench-ingest", "bench-search"):
+    if command not in ("serve", "migrate", "test", "check", "bench-ingest", "bench-search"):
         fail(f"unknown command {command!r}; see python3 tasks.py --help")
     venv = sync()
     python = str(venv / "python")
-    if command == "serve":
-        return run([str(venv / "events-api"), "serve", *rest])
+    if command in ("serve", "migrate"):
+        return run([str(venv / "events-api"), command, *rest])
     if command == "test":
         return run([python, "-m", "pytest", *rest])
     if command == "check":
