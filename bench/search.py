@@ -27,9 +27,9 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.db.migrate import upgrade  # noqa: E402
-from app.domain.projects import project_for_name  # noqa: E402
-from bench.server import database, running_server  # noqa: E402
+from app.db.migrate import upgrade
+from app.domain.projects import project_for_name
+from bench.server import database, running_server
 
 BASE_MS = 1_700_000_000_000
 SPAN_MS = 30 * 86_400_000
@@ -49,7 +49,8 @@ SELECT $1,
     'bench',
     jsonb_build_object('model', 'gpt-' || (i % 7), 'temperature', (i % 10) / 10.0),
     jsonb_build_object(
-        'query', 'question number ' || i || CASE WHEN i % 1000 = 7 THEN ' about a zebra' ELSE '' END,
+        'query', 'question number ' || i
+            || CASE WHEN i % 1000 = 7 THEN ' about a zebra' ELSE '' END,
         'chat_history', jsonb_build_array(
             jsonb_build_object('role', 'user', 'content', 'hello there ' || (i % 97)))),
     jsonb_build_object('content', 'answer ' || i),

@@ -33,9 +33,11 @@ INSERT INTO events (project_id, event_id, session_id, parent_id, event_type, eve
     inputs, outputs, metadata, start_time)
 SELECT $1::text, md5(i::text || $1::text), md5((i / 20)::text), NULL,
     (ARRAY['model', 'tool', 'chain', 'session'])[1 + i % 4], 'step-' || (i % 50), 'test',
-    jsonb_build_object('query', 'question ' || i || CASE WHEN i % 1000 = 7 THEN ' zebra' ELSE '' END),
+    jsonb_build_object(
+        'query', 'question ' || i || CASE WHEN i % 1000 = 7 THEN ' zebra' ELSE '' END),
     jsonb_build_object('content', 'answer ' || i),
-    jsonb_build_object('cost', (i % 1000) / 1000.0, 'env', CASE WHEN i % 3 = 0 THEN 'prod' ELSE 'dev' END),
+    jsonb_build_object(
+        'cost', (i % 1000) / 1000.0, 'env', CASE WHEN i % 3 = 0 THEN 'prod' ELSE 'dev' END),
     1700000000000 + i * 1000
 FROM generate_series(1, $2::int) AS i
 """
