@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import sqlalchemy as sa
@@ -59,19 +60,9 @@ def _number(value: int | float) -> ColumnElement[Any]:
     return sa.bindparam(None, value, type_=sa.Float(precision=53))
 
 
-def _exact(value: Any) -> Any:
-    """Integral floats as ints, so that jsonb's exact numeric sees the double's own value
-    (json.dumps would write 2**60 as 1.152921504606847e+18, a different number)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _exact(item) for key, item in value.items()}
-    return value
-
-
 def _jsonb(value: Any) -> ColumnElement[Any]:
     """A jsonb document bound as JSON text and cast (the cast of valid JSON cannot fail)."""
-    text = json.dumps(_exact(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return sa.cast(sa.bindparam(None, text, type_=sa.Text), JSONB)
 
 
@@ -193,6 +184,15 @@ def _id_list_predicate(
 # --- JSON paths: Postgres -----------------------------------------------------------------------
 
 
+# Numeric metadata paths with a generated column on Postgres (migration 0003): the value
+# when it is a JSON number, else NULL. Range filters on them compare that column.
+MATERIALIZED_NUMERIC: Final[Mapping[tuple[str, tuple[str, ...]], str]] = MappingProxyType(
+    {
+        ("metadata", (key,)): f"metadata_{key}"
+        for key in ("cost", "prompt_tokens", "completion_tokens", "total_tokens")
+    }
+)
+
 # Buckets with a trigram index on their JSON text (migration 0003).
 TRIGRAM_INDEXED_BUCKETS: Final[frozenset[str]] = frozenset({"inputs", "outputs"})
 
@@ -257,6 +257,14 @@ def _pg_json_predicate(
             return sa.and_(prefilter, exact)
         return exact
     comparison = ">" if operator in ("greater than", "after") else "<"
+    materialized = MATERIALIZED_NUMERIC.get((field.root, field.path))
+    if materialized is not None:
+        # The generated column holds the value when it is a JSON number, else NULL: the
+        # same test as below, answered from its index.
+        number_text = json.dumps(value, allow_nan=False)
+        column_value = sa.literal_column(materialized, type_=sa.Numeric)
+        bound = sa.cast(sa.bindparam(None, number_text, type_=sa.Text), sa.Numeric)
+        return column_value.op(comparison, is_comparison=True)(bound)
     return sa.and_(kind == "number", target.op(comparison, is_comparison=True)(_jsonb(value)))
 
 

@@ -96,8 +96,8 @@ TYPES_BY_FIELD_KIND: Final[Mapping[FieldKind, tuple[FilterType, ...]]] = Mapping
 MAX_SEGMENT_LENGTH: Final[int] = 256
 MAX_PATH_DEPTH: Final[int] = 32
 MAX_STRING_VALUE_LENGTH: Final[int] = 4096
-# Integers beyond this magnitude are not exact as doubles; such filter values become floats.
-MAX_EXACT_INT: Final[int] = 2**53
+# Integers beyond 64 bits cannot be bound on SQLite; such filter values become floats.
+MAX_EXACT_INT: Final[int] = 2**63 - 1
 # A path segment of ASCII digits whose value fits in int32 also indexes arrays.
 MAX_ARRAY_INDEX: Final[int] = 2**31 - 1
 _DIGITS_RE: Final = re.compile(r"[0-9]+")

@@ -1,5 +1,5 @@
 """Indexes for fast exact searches on Postgres: counts by event type, numeric metadata
-ranges, and substring (`contains`) searches in inputs and outputs.
+ranges (through generated columns), and substring (`contains`) searches in inputs/outputs.
 
 Revision ID: 0003
 Revises: 0002
@@ -15,9 +15,11 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Numeric metadata keys that LLM events carry and users filter by range. The filter compiler
-# writes every JSON path comparison as `<bucket> #> <path>`, so an index on that expression
-# serves `greater than` / `less than` / `is` on it; add more keys the same way.
+# Numeric metadata keys that LLM events carry and users filter by range. Each gets a stored
+# generated column `metadata_<key>`: the value when it is a JSON number, else NULL (the same
+# test the filter compiler applies), indexed with the page order columns so that a range
+# filter counts and pages from the index alone. The compiler's MATERIALIZED_NUMERIC table
+# must list the same keys.
 NUMERIC_METADATA_KEYS = ("cost", "prompt_tokens", "completion_tokens", "total_tokens")
 
 
@@ -28,8 +30,13 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_events_project_type ON events (project_id, event_type)")
     for key in NUMERIC_METADATA_KEYS:
         op.execute(
+            f"ALTER TABLE events ADD COLUMN metadata_{key} numeric GENERATED ALWAYS AS "
+            f"(CASE WHEN jsonb_typeof(metadata -> '{key}') = 'number' "
+            f"THEN (metadata ->> '{key}')::numeric END) STORED"
+        )
+        op.execute(
             f"CREATE INDEX ix_events_metadata_{key} ON events "
-            f"(project_id, (metadata #> '{{{key}}}'))"
+            f"(project_id, metadata_{key}) INCLUDE (start_time, event_id)"
         )
     # Trigram indexes on the JSON text: the compiler adds `<bucket>::text ~ <pattern>` as a
     # pre-filter to `contains` on inputs/outputs paths, which these indexes answer.
@@ -48,4 +55,5 @@ def downgrade() -> None:
         op.execute(f"DROP INDEX IF EXISTS ix_events_{bucket}_trgm")
     for key in NUMERIC_METADATA_KEYS:
         op.execute(f"DROP INDEX IF EXISTS ix_events_metadata_{key}")
+        op.execute(f"ALTER TABLE events DROP COLUMN IF EXISTS metadata_{key}")
     op.execute("DROP INDEX IF EXISTS ix_events_project_type")
