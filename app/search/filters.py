@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, cast, get_args
 
 from app.domain.records import JSON_BUCKETS, SCALAR_COLUMNS
 from app.errors import BadRequest
@@ -29,19 +29,8 @@ Operator = Literal[
 ]
 FilterValue = str | int | float | bool | None
 
-FILTER_TYPES: Final[tuple[FilterType, ...]] = ("string", "number", "boolean", "datetime")
-OPERATORS: Final[tuple[Operator, ...]] = (
-    "exists",
-    "not exists",
-    "is",
-    "is not",
-    "contains",
-    "not contains",
-    "greater than",
-    "less than",
-    "after",
-    "before",
-)
+FILTER_TYPES: Final[tuple[FilterType, ...]] = get_args(FilterType)
+OPERATORS: Final[tuple[Operator, ...]] = get_args(Operator)
 
 # THE operator table: which operators each filter type accepts. Everything reads this.
 OPERATORS_BY_TYPE: Final[Mapping[FilterType, tuple[Operator, ...]]] = MappingProxyType(
