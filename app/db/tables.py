@@ -48,6 +48,8 @@ events = sa.Table(
     # Milliseconds, fractional allowed.
     sa.Column("duration", sa.Float(precision=53), nullable=True),
     sa.PrimaryKeyConstraint("project_id", "event_id", name="pk_events"),
+    # On Postgres, migration 0003 adds generated columns (metadata_cost, ...) that the filter
+    # compiler uses; they are not declared here, so build real databases with the migrations.
 )
 
 # API keys (auth mode "keys"): only the SHA-256 of a key is stored, never the key.

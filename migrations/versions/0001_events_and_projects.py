@@ -63,7 +63,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_events_project_type_time",
         "events",
-        ["project_id", "event_type", sa.text("start_time DESC")],
+        ["project_id", "event_type", sa.text("start_time DESC"), sa.text("event_id DESC")],
     )
     if op.get_bind().dialect.name == "postgresql":
         op.create_index(
