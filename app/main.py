@@ -14,6 +14,7 @@ from app.api.responses import JsonResponse
 from app.api.routes import events, health, otlp, search, sessions
 from app.api.test_mode import install_test_mode
 from app.db.engine import Database
+from app.search.filters import fold_case
 from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
 from app.services.events import EventService
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        fold_case("")  # build the case-folding table now, not in the first `contains` search
         yield
         await db.dispose()
 
