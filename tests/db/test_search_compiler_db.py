@@ -38,8 +38,10 @@ from app.search.filters import (
     parse_filters,
 )
 from app.search.reference import reference_search
+from tests.backends import POSTGRES_ADMIN_URL
 
-PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+# The server of EVENTS_TEST_POSTGRES_URL (see tests/backends.py), without a database name.
+PG_SERVER = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
 # One database per test process, so concurrent runs (other worktrees, CI jobs) never collide.
 PG_DATABASE = f"events_search_compiler_test_{os.getpid()}"
 # "postgresql" gets its tables from metadata_obj.create_all; "postgresql-migrated" from the
