@@ -70,6 +70,7 @@ def serve(
         raise typer.BadParameter(
             "test mode keeps its state in one process: use one worker", param_hint="--workers"
         )
+    checked_database_url(settings.database_url)
     if migrate_first:
         upgrade(settings.database_url)
     typer.echo(f"events-api: serving on http://{host}:{port} ({_describe(settings)})", err=True)
@@ -96,10 +97,21 @@ def migrate(
     """Upgrade the database schema to the newest revision."""
     from app.db.migrate import upgrade
 
-    url = database_url or Settings().database_url
+    url = checked_database_url(database_url or Settings().database_url)
     upgrade(url, sql=sql)
     if not sql:
         typer.echo("events-api: database is at the newest revision", err=True)
+
+
+def checked_database_url(url: str) -> str:
+    """The URL, or a usage error (exit 2, one line) when its driver is not supported."""
+    from app.db.engine import parse_database_url
+
+    try:
+        parse_database_url(url)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--database-url") from None
+    return url
 
 
 def _describe(settings: Settings) -> str:
