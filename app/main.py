@@ -14,7 +14,7 @@ from app.api.responses import JsonResponse
 from app.api.routes import events, health, otlp, search, sessions
 from app.api.test_mode import install_test_mode
 from app.db.engine import Database
-from app.search.filters import fold_case
+from app.search.casefold import fold_case
 from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
 from app.services.events import EventService

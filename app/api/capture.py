@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import Services, project_for_scope
+from app.clock import now_ms
 from app.domain.captures import (
     MAX_CAPTURED_BODY_BYTES,
     CapturedRequest,
@@ -36,7 +36,7 @@ class RequestCaptureMiddleware:
         test_mode = self.services.test_mode
         assert test_mode is not None
         seq = test_mode.captures.next_seq()
-        received_at = int(time.time() * 1000)
+        received_at = now_ms()
         ahead: list[Message] = []
         body = bytearray()
         truncated = False

@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import Annotated, Any, NoReturn, TextIO
 
 import orjson
@@ -23,6 +22,7 @@ from app.cli.api_client import (
     resolve_base_url,
 )
 from app.cli.json_args import JsonArgReader
+from app.domain.records import EventType
 
 DEFAULT_BATCH_SIZE = 500
 SEARCH_PAGE_LIMIT = 1000
@@ -57,15 +57,6 @@ events_app = typer.Typer(
     cls=_EventsGroup,
     no_args_is_help=True,
 )
-
-
-class EventType(StrEnum):
-    """The values `--event-type` accepts."""
-
-    model = "model"
-    tool = "tool"
-    chain = "chain"
-    session = "session"
 
 
 # -- option declarations -------------------------------------------------------------------
@@ -313,7 +304,7 @@ def create(
     api_key: ApiKey = None,
 ) -> None:
     body = _Body(JsonArgReader())
-    body.plain("event_type", event_type.value)
+    body.plain("event_type", event_type)
     body.json("inputs", "--inputs", inputs)
     body.json("children_ids", "--children-ids", children_ids)
     body.json("config", "--config", config)
@@ -544,7 +535,7 @@ true, all events share the same session created from session_properties.
 
 --events takes a JSON array of event objects, or JSONL (one JSON object per non-empty line):
 a file ending in .jsonl, or any content that is not a JSON array. Each event must include
-event_type (one of chain, model, tool, session) and inputs.
+event_type (one of model, tool, chain, session) and inputs.
 
 Large inputs are sent in requests of --batch-size events, with a progress bar on stderr when it
 is a terminal; the output is then one combined {{"event_ids": [...], "success": true}} (plus

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 
-class Rule(StrEnum):
+class UpdateRule(StrEnum):
     MERGE = "merge"  # top-level key merge into the stored object, new keys win
     REPLACE = "replace"  # the stored value is replaced as a whole
     SET = "set"  # a scalar is set
@@ -21,23 +21,23 @@ class Rule(StrEnum):
 
 # field -> rule. A field not listed here is accepted and ignored. A null value is a no-op
 # for every rule.
-UPDATE_RULES: Final[Mapping[str, Rule]] = {
-    "metadata": Rule.MERGE,
-    "feedback": Rule.MERGE,
-    "metrics": Rule.MERGE,
-    "config": Rule.MERGE,
-    "user_properties": Rule.MERGE,
-    "outputs": Rule.REPLACE,
-    "duration": Rule.SET,
-    "end_time": Rule.SET,
-    "children_ids": Rule.SET_IF_NONEMPTY,
+UPDATE_RULES: Final[Mapping[str, UpdateRule]] = {
+    "metadata": UpdateRule.MERGE,
+    "feedback": UpdateRule.MERGE,
+    "metrics": UpdateRule.MERGE,
+    "config": UpdateRule.MERGE,
+    "user_properties": UpdateRule.MERGE,
+    "outputs": UpdateRule.REPLACE,
+    "duration": UpdateRule.SET,
+    "end_time": UpdateRule.SET,
+    "children_ids": UpdateRule.SET_IF_NONEMPTY,
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
     field: str
-    rule: Rule
+    rule: UpdateRule
     value: Any
 
 
@@ -48,9 +48,9 @@ def plan_update(fields: Mapping[str, Any]) -> tuple[Change, ...]:
         value = fields.get(field)
         if value is None:
             continue
-        if rule is Rule.SET_IF_NONEMPTY and not value:
+        if rule is UpdateRule.SET_IF_NONEMPTY and not value:
             continue
-        if rule is Rule.MERGE and not value:
+        if rule is UpdateRule.MERGE and not value:
             continue
         changes.append(Change(field, rule, value))
     return tuple(changes)
@@ -60,7 +60,7 @@ def apply_plan(event: Mapping[str, Any], changes: tuple[Change, ...]) -> dict[st
     """The event after the changes (the pure reference of the SQL update)."""
     updated = dict(event)
     for change in changes:
-        if change.rule is Rule.MERGE:
+        if change.rule is UpdateRule.MERGE:
             current = updated.get(change.field) or {}
             updated[change.field] = {**current, **change.value}
         else:

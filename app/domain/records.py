@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict, get_args
 
-EventType = Literal["chain", "model", "tool", "session"]
-EVENT_TYPES: Final[tuple[str, ...]] = ("chain", "model", "tool", "session")
+# The one list of event types; everything else derives from it.
+EventType = Literal["model", "tool", "chain", "session"]
+EVENT_TYPES: Final[tuple[EventType, ...]] = get_args(EventType)
+# The types a span (anything but the session itself) may have.
+SPAN_EVENT_TYPES: Final[frozenset[str]] = frozenset(EVENT_TYPES) - {"session"}
 
 # JSON object buckets of an event (dotted filter paths go into these).
 JSON_BUCKETS: Final[tuple[str, ...]] = (

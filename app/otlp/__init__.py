@@ -11,14 +11,14 @@ from app.otlp.decode import (
     encode_export_response,
     response_media_type,
 )
-from app.otlp.mapping import RULES, MappingResult, Rule, map_spans, span_event_id
+from app.otlp.mapping import RULES, AttributeRule, MappingResult, map_spans, span_event_id
 
 __all__ = [
     "JSON_MEDIA_TYPE",
     "PROTOBUF_MEDIA_TYPE",
     "RULES",
+    "AttributeRule",
     "MappingResult",
-    "Rule",
     "Span",
     "SpanEvent",
     "decode_export_request",

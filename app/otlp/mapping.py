@@ -13,7 +13,7 @@ from typing import Any, Final
 import orjson
 
 from app.domain.json_limits import MAX_DEPTH, JsonLimitError, check_json_limits
-from app.domain.records import JSON_BUCKETS, EventRecord
+from app.domain.records import JSON_BUCKETS, SPAN_EVENT_TYPES, EventRecord
 from app.otlp.decode import Span
 
 # Namespace of the deterministic event ids minted for spans (uuid5 of "<traceId>:<spanId>").
@@ -45,7 +45,6 @@ SCALAR_TARGETS: Final[frozenset[str]] = frozenset(
     }
 )
 
-_EVENT_TYPES: Final[frozenset[str]] = frozenset({"chain", "model", "tool"})
 _GENAI_OPERATION_TYPES: Final[dict[str, str]] = {
     "chat": "model",
     "text_completion": "model",
@@ -92,7 +91,7 @@ def _error_text(value: Any) -> str | None:
 
 def _event_type(value: Any) -> str | None:
     name = str(value).strip().lower()
-    return name if name in _EVENT_TYPES else None
+    return name if name in SPAN_EVENT_TYPES else None
 
 
 def _genai_event_type(value: Any) -> str | None:
@@ -154,7 +153,7 @@ def _drop_message_level(rest: list[str]) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class AttributeRule:
     """One row of the mapping table.
 
     ``attribute`` is an exact attribute key, or a prefix ending in ``.``. A prefix rule
@@ -179,100 +178,100 @@ class Rule:
         return tuple(self.target.split("."))
 
 
-RULES: Final[tuple[Rule, ...]] = (
+RULES: Final[tuple[AttributeRule, ...]] = (
     # Identity and event fields.
-    Rule("honeyhive.session_id", "session_id", _text),
-    Rule("traceloop.association.properties.session_id", "session_id", _text),
-    Rule("honeyhive_session_id", "session_id", _text),
-    Rule("honeyhive_event_id", "event_id", _text),
-    Rule("honeyhive.parent_id", "parent_id", _text),
-    Rule("traceloop.association.properties.parent_id", "parent_id", _text),
-    Rule("honeyhive_event_type", "event_type", _event_type),
-    Rule("honeyhive.event_type", "event_type", _event_type),
-    Rule("gen_ai.operation.name", "event_type", _genai_event_type),
-    Rule("openinference.span.kind", "event_type", _openinference_event_type),
-    Rule("honeyhive_event_name", "event_name", _text),
-    Rule("honeyhive.event_name", "event_name", _text),
-    Rule("honeyhive.source", "source", _text),
-    Rule("honeyhive_source", "source", _text),
-    Rule(X_SOURCE_HEADER, "source", _text),
-    Rule("traceloop.association.properties.source", "source", _text),
-    Rule("honeyhive_error", "error", _error_text),
-    Rule("honeyhive_error_type", "metadata.error_type"),
-    Rule("honeyhive_duration_ms", "duration", _milliseconds),
+    AttributeRule("honeyhive.session_id", "session_id", _text),
+    AttributeRule("traceloop.association.properties.session_id", "session_id", _text),
+    AttributeRule("honeyhive_session_id", "session_id", _text),
+    AttributeRule("honeyhive_event_id", "event_id", _text),
+    AttributeRule("honeyhive.parent_id", "parent_id", _text),
+    AttributeRule("traceloop.association.properties.parent_id", "parent_id", _text),
+    AttributeRule("honeyhive_event_type", "event_type", _event_type),
+    AttributeRule("honeyhive.event_type", "event_type", _event_type),
+    AttributeRule("gen_ai.operation.name", "event_type", _genai_event_type),
+    AttributeRule("openinference.span.kind", "event_type", _openinference_event_type),
+    AttributeRule("honeyhive_event_name", "event_name", _text),
+    AttributeRule("honeyhive.event_name", "event_name", _text),
+    AttributeRule("honeyhive.source", "source", _text),
+    AttributeRule("honeyhive_source", "source", _text),
+    AttributeRule(X_SOURCE_HEADER, "source", _text),
+    AttributeRule("traceloop.association.properties.source", "source", _text),
+    AttributeRule("honeyhive_error", "error", _error_text),
+    AttributeRule("honeyhive_error_type", "metadata.error_type"),
+    AttributeRule("honeyhive_duration_ms", "duration", _milliseconds),
     # Session auto-creation (skip_backend_session_creation=True).
-    Rule("honeyhive.session_auto_create", "session_auto_create", _flag),
-    Rule("honeyhive.session_name", "session_name", _text),
-    Rule("honeyhive_session_name", "session_name", _text),
-    Rule("baggage.session_name", "session_name", _text),
+    AttributeRule("honeyhive.session_auto_create", "session_auto_create", _flag),
+    AttributeRule("honeyhive.session_name", "session_name", _text),
+    AttributeRule("honeyhive_session_name", "session_name", _text),
+    AttributeRule("baggage.session_name", "session_name", _text),
     # HoneyHive buckets, un-flattened.
-    Rule("honeyhive_inputs.", "inputs"),
-    Rule("honeyhive_outputs.", "outputs"),
-    Rule("honeyhive_config.", "config"),
-    Rule("honeyhive_span_config.", "config"),
-    Rule("honeyhive_metadata.", "metadata"),
-    Rule("honeyhive_metrics.", "metrics"),
-    Rule("honeyhive_feedback.", "feedback"),
-    Rule("honeyhive_user_properties.", "user_properties"),
-    Rule("honeyhive_user_id", "user_properties.user_id"),
+    AttributeRule("honeyhive_inputs.", "inputs"),
+    AttributeRule("honeyhive_outputs.", "outputs"),
+    AttributeRule("honeyhive_config.", "config"),
+    AttributeRule("honeyhive_span_config.", "config"),
+    AttributeRule("honeyhive_metadata.", "metadata"),
+    AttributeRule("honeyhive_metrics.", "metrics"),
+    AttributeRule("honeyhive_feedback.", "feedback"),
+    AttributeRule("honeyhive_user_properties.", "user_properties"),
+    AttributeRule("honeyhive_user_id", "user_properties.user_id"),
     # Context kept in metadata.
-    Rule("honeyhive.project", "metadata.project"),
-    Rule("honeyhive_project", "metadata.project"),
-    Rule("traceloop.association.properties.project", "metadata.project"),
-    Rule("honeyhive.experiment_id", "metadata.experiment_id"),
-    Rule("honeyhive.experiment_name", "metadata.experiment_name"),
-    Rule("honeyhive.experiment_variant", "metadata.experiment_variant"),
-    Rule("honeyhive.experiment_group", "metadata.experiment_group"),
-    Rule("honeyhive.experiment_metadata.", "metadata.experiment_metadata"),
-    Rule("baggage.", "metadata.baggage"),
+    AttributeRule("honeyhive.project", "metadata.project"),
+    AttributeRule("honeyhive_project", "metadata.project"),
+    AttributeRule("traceloop.association.properties.project", "metadata.project"),
+    AttributeRule("honeyhive.experiment_id", "metadata.experiment_id"),
+    AttributeRule("honeyhive.experiment_name", "metadata.experiment_name"),
+    AttributeRule("honeyhive.experiment_variant", "metadata.experiment_variant"),
+    AttributeRule("honeyhive.experiment_group", "metadata.experiment_group"),
+    AttributeRule("honeyhive.experiment_metadata.", "metadata.experiment_metadata"),
+    AttributeRule("baggage.", "metadata.baggage"),
     # GenAI semantic conventions, OpenInference and Traceloop (OpenLLMetry).
-    Rule("gen_ai.request.", "config"),
-    Rule("llm.request.model", "config.model"),
-    Rule("llm.model_name", "config.model"),
-    Rule("gen_ai.provider.name", "config.provider"),
-    Rule("gen_ai.system", "config.provider"),
-    Rule("llm.provider", "config.provider"),
-    Rule("llm.system", "config.provider"),
-    Rule("gen_ai.response.model", "metadata.model_name"),
-    Rule("llm.response.model", "metadata.model_name"),
-    Rule("llm.model_name", "metadata.model_name"),
-    Rule("gen_ai.response.model", "metadata.response_model"),
-    Rule("gen_ai.response.id", "metadata.response_id"),
-    Rule("gen_ai.response.finish_reasons", "metadata.finish_reasons"),
-    Rule("gen_ai.usage.prompt_tokens", "metadata.prompt_tokens", _count),
-    Rule("gen_ai.usage.input_tokens", "metadata.prompt_tokens", _count),
-    Rule("llm.token_count.prompt", "metadata.prompt_tokens", _count),
-    Rule("llm.usage.prompt_tokens", "metadata.prompt_tokens", _count),
-    Rule("gen_ai.usage.completion_tokens", "metadata.completion_tokens", _count),
-    Rule("gen_ai.usage.output_tokens", "metadata.completion_tokens", _count),
-    Rule("llm.token_count.completion", "metadata.completion_tokens", _count),
-    Rule("llm.usage.completion_tokens", "metadata.completion_tokens", _count),
-    Rule("gen_ai.usage.total_tokens", "metadata.total_tokens", _count),
-    Rule("llm.token_count.total", "metadata.total_tokens", _count),
-    Rule("llm.usage.total_tokens", "metadata.total_tokens", _count),
-    Rule("gen_ai.operation.name", "metadata.operation_name"),
-    Rule("openinference.span.kind", "metadata.span_kind"),
-    Rule("traceloop.span.kind", "metadata.span_kind"),
-    Rule("llm.request.type", "metadata.request_type"),
-    Rule("gen_ai.agent.name", "metadata.agent_name"),
-    Rule("gen_ai.agent.id", "metadata.agent_id"),
-    Rule("gen_ai.tool.name", "metadata.tool_name"),
-    Rule("gen_ai.tool.call.id", "metadata.tool_call_id"),
-    Rule("gen_ai.conversation.id", "metadata.conversation_id"),
-    Rule("session.id", "metadata.session_id"),
-    Rule("user.id", "metadata.user_id"),
+    AttributeRule("gen_ai.request.", "config"),
+    AttributeRule("llm.request.model", "config.model"),
+    AttributeRule("llm.model_name", "config.model"),
+    AttributeRule("gen_ai.provider.name", "config.provider"),
+    AttributeRule("gen_ai.system", "config.provider"),
+    AttributeRule("llm.provider", "config.provider"),
+    AttributeRule("llm.system", "config.provider"),
+    AttributeRule("gen_ai.response.model", "metadata.model_name"),
+    AttributeRule("llm.response.model", "metadata.model_name"),
+    AttributeRule("llm.model_name", "metadata.model_name"),
+    AttributeRule("gen_ai.response.model", "metadata.response_model"),
+    AttributeRule("gen_ai.response.id", "metadata.response_id"),
+    AttributeRule("gen_ai.response.finish_reasons", "metadata.finish_reasons"),
+    AttributeRule("gen_ai.usage.prompt_tokens", "metadata.prompt_tokens", _count),
+    AttributeRule("gen_ai.usage.input_tokens", "metadata.prompt_tokens", _count),
+    AttributeRule("llm.token_count.prompt", "metadata.prompt_tokens", _count),
+    AttributeRule("llm.usage.prompt_tokens", "metadata.prompt_tokens", _count),
+    AttributeRule("gen_ai.usage.completion_tokens", "metadata.completion_tokens", _count),
+    AttributeRule("gen_ai.usage.output_tokens", "metadata.completion_tokens", _count),
+    AttributeRule("llm.token_count.completion", "metadata.completion_tokens", _count),
+    AttributeRule("llm.usage.completion_tokens", "metadata.completion_tokens", _count),
+    AttributeRule("gen_ai.usage.total_tokens", "metadata.total_tokens", _count),
+    AttributeRule("llm.token_count.total", "metadata.total_tokens", _count),
+    AttributeRule("llm.usage.total_tokens", "metadata.total_tokens", _count),
+    AttributeRule("gen_ai.operation.name", "metadata.operation_name"),
+    AttributeRule("openinference.span.kind", "metadata.span_kind"),
+    AttributeRule("traceloop.span.kind", "metadata.span_kind"),
+    AttributeRule("llm.request.type", "metadata.request_type"),
+    AttributeRule("gen_ai.agent.name", "metadata.agent_name"),
+    AttributeRule("gen_ai.agent.id", "metadata.agent_id"),
+    AttributeRule("gen_ai.tool.name", "metadata.tool_name"),
+    AttributeRule("gen_ai.tool.call.id", "metadata.tool_call_id"),
+    AttributeRule("gen_ai.conversation.id", "metadata.conversation_id"),
+    AttributeRule("session.id", "metadata.session_id"),
+    AttributeRule("user.id", "metadata.user_id"),
     # Prompt and completion messages.
-    Rule("gen_ai.prompt.", "inputs.chat_history"),
-    Rule("llm.input_messages.", "inputs.chat_history", rekey=_drop_message_level),
-    Rule("gen_ai.input.messages", "inputs.chat_history", _json_array),
-    Rule("gen_ai.completion.", "outputs.chat_history"),
-    Rule("llm.output_messages.", "outputs.chat_history", rekey=_drop_message_level),
-    Rule("gen_ai.output.messages", "outputs.chat_history", _json_array),
+    AttributeRule("gen_ai.prompt.", "inputs.chat_history"),
+    AttributeRule("llm.input_messages.", "inputs.chat_history", rekey=_drop_message_level),
+    AttributeRule("gen_ai.input.messages", "inputs.chat_history", _json_array),
+    AttributeRule("gen_ai.completion.", "outputs.chat_history"),
+    AttributeRule("llm.output_messages.", "outputs.chat_history", rekey=_drop_message_level),
+    AttributeRule("gen_ai.output.messages", "outputs.chat_history", _json_array),
 )
 
 
 def _index_rules() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[tuple[int, str], ...]]]:
-    """Rule positions by exact attribute key, and prefix rules by the prefix's first
+    """AttributeRule positions by exact attribute key, and prefix rules by the prefix's first
     dotted segment, so each attribute finds its rules with two dict lookups."""
     exact: dict[str, tuple[int, ...]] = {}
     prefixes: dict[str, tuple[tuple[int, str], ...]] = {}

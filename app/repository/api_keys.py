@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.db.dialect import dialect_of, upsert_insert
 from app.db.tables import api_keys, projects
 from app.domain.api_keys import ApiKeyInfo
 from app.domain.projects import Project
@@ -47,15 +47,13 @@ def _info(row: Any) -> ApiKeyInfo:
 
 
 class ApiKeyRepository:
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.dialect = dialect
 
     async def insert(self, key: ApiKeyInfo, key_hash: str) -> bool:
         """Store a key; False (and nothing written) when a key with that hash exists."""
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(api_keys)
+            upsert_insert(dialect_of(self.conn), api_keys)
             .values(
                 id=key.id,
                 project_id=key.project_id,

@@ -1,22 +1,35 @@
-"""SQL for the events table: bulk insert, read, atomic update merge, session upsert.
+"""SQL for the events table: bulk insert, read, search pages, atomic update merge, session
+upsert.
 
 Writes are dialect-specific text so that each one is ONE statement: Postgres inserts
 from ``unnest`` arrays and merges with ``jsonb ||``; SQLite inserts from ``json_each``
-and merges with a ``json_each``/``json_group_object`` subquery.
+and merges with a ``json_each``/``json_group_object`` subquery (``app/db/dialect.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, assert_never
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.db.dialect import (
+    Dialect,
+    dialect_of,
+    json_member_text,
+    json_merge,
+    json_param,
+    json_text,
+    list_value,
+    text_list_param,
+)
 from app.db.tables import events
-from app.domain.merge import Change, Rule
+from app.domain.merge import Change, UpdateRule
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS, EventRecord
+from app.repository.search_sql import search_order_by, search_where
+from app.search.query import SearchQuery
 
 JSON_COLUMNS: Final[frozenset[str]] = frozenset({*JSON_BUCKETS, "children_ids"})
 INSERT_COLUMNS: Final[tuple[str, ...]] = EVENT_FIELDS
@@ -28,35 +41,6 @@ PG_ARRAY_TYPES: Final[dict[str, str]] = {
 # Columns that session start merges into an existing session (others keep the first write).
 SESSION_MERGED: Final[tuple[str, ...]] = ("metadata", "user_properties")
 
-_PG_MERGE = (
-    "CASE WHEN {patch} IS NULL THEN {target} "
-    "ELSE COALESCE({target}, CAST('{{}}' AS jsonb)) || {patch} END"
-)
-# Top-level key merge of two JSON objects in SQLite: keys of the old object that the patch
-# does not have, then every key of the patch. Values are re-emitted with their JSON type;
-# reals are printed with 17 significant digits so that no double loses precision.
-_SQLITE_MERGE = (
-    "CASE WHEN {patch} IS NULL THEN {target} ELSE ("
-    "SELECT json_group_object(m.key, CASE m.type"
-    " WHEN 'object' THEN json(m.value) WHEN 'array' THEN json(m.value)"
-    " WHEN 'true' THEN json('true') WHEN 'false' THEN json('false')"
-    " WHEN 'real' THEN json(printf('%!.17g', m.value)) ELSE m.value END)"
-    " FROM (SELECT key, type, value FROM json_each(COALESCE({target}, '{{}}'))"
-    " WHERE key NOT IN (SELECT key FROM json_each({patch}))"
-    " UNION ALL SELECT key, type, value FROM json_each({patch})) AS m"
-    ") END"
-)
-
-
-def _json_text(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
-def merge_sql(dialect: str, target: str, patch: str) -> str:
-    """SQL for the shallow key merge of JSON object ``patch`` into ``target``."""
-    template = _PG_MERGE if dialect == "postgresql" else _SQLITE_MERGE
-    return template.format(target=target, patch=patch)
-
 
 def row_to_record(row: sa.Row[Any]) -> EventRecord:
     mapping = row._mapping
@@ -66,25 +50,28 @@ def row_to_record(row: sa.Row[Any]) -> EventRecord:
 class EventRepository:
     """Event rows of any project; every method is scoped by ``project_id``."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.dialect = dialect
+        self.dialect = dialect_of(conn)
 
     async def insert_many(self, records: Sequence[EventRecord]) -> None:
         """Insert all records in ONE statement; an (project_id, event_id) that exists
         already is left as it is (first write wins)."""
         if not records:
             return
-        if self.dialect == "postgresql":
-            await self._insert_many_postgres(records)
-        else:
-            await self._insert_many_sqlite(records)
+        match self.dialect:
+            case Dialect.POSTGRES:
+                await self._insert_many_postgres(records)
+            case Dialect.SQLITE:
+                await self._insert_many_sqlite(records)
+            case _:
+                assert_never(self.dialect)
 
     async def _insert_many_postgres(self, records: Sequence[EventRecord]) -> None:
         params: dict[str, list[Any]] = {}
         for column in INSERT_COLUMNS:
             if column in JSON_COLUMNS:
-                params[column] = [_json_text(r[column]) for r in records]  # type: ignore[literal-required]
+                params[column] = [json_text(r[column]) for r in records]  # type: ignore[literal-required]
             else:
                 params[column] = [r[column] for r in records]  # type: ignore[literal-required]
         arrays = ", ".join(
@@ -130,16 +117,18 @@ class EventRepository:
     @staticmethod
     def page_query(
         project_id: str,
-        where: sa.ColumnElement[bool],
-        order_by: Sequence[sa.UnaryExpression[Any]],
+        query: SearchQuery,
+        dialect: Dialect,
         *,
         limit: int,
         offset: int,
         columns: Sequence[str] = EVENT_FIELDS,
     ) -> sa.Select[Any]:
-        """The SELECT of one page of the project's events matching ``where``. The page's
-        ids are chosen first from the narrow (start_time, event_id) rows, which an index can
-        answer alone, and only those rows are then read whole."""
+        """The SELECT of one page of the project's events matching ``query``, newest first.
+        The page's ids are chosen first from the narrow (start_time, event_id) rows, which an
+        index can answer alone, and only those rows are then read whole."""
+        where = search_where(query, dialect)
+        order_by = search_order_by(dialect)
         page_ids = (
             sa.select(events.c.event_id)
             .where(events.c.project_id == project_id, where)
@@ -154,32 +143,32 @@ class EventRepository:
         )
 
     @staticmethod
-    def count_query(project_id: str, where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    def count_query(project_id: str, query: SearchQuery, dialect: Dialect) -> sa.Select[Any]:
         return (
             sa.select(sa.func.count())
             .select_from(events)
-            .where(events.c.project_id == project_id, where)
+            .where(events.c.project_id == project_id, search_where(query, dialect))
         )
 
     async def search(
         self,
         project_id: str,
-        where: sa.ColumnElement[bool],
-        order_by: Sequence[sa.UnaryExpression[Any]],
+        query: SearchQuery,
         *,
         limit: int,
         offset: int,
         columns: Sequence[str] = EVENT_FIELDS,
     ) -> list[dict[str, Any]]:
-        """One page of the project's events matching ``where``, in ``order_by`` order."""
-        query = self.page_query(
-            project_id, where, order_by, limit=limit, offset=offset, columns=columns
+        """One page of the project's events matching ``query``, newest first."""
+        select = self.page_query(
+            project_id, query, self.dialect, limit=limit, offset=offset, columns=columns
         )
-        rows = await self.conn.execute(query)
+        rows = await self.conn.execute(select)
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
-    async def count(self, project_id: str, where: sa.ColumnElement[bool]) -> int:
-        return int((await self.conn.execute(self.count_query(project_id, where))).scalar_one())
+    async def count(self, project_id: str, query: SearchQuery) -> int:
+        select = self.count_query(project_id, query, self.dialect)
+        return int((await self.conn.execute(select)).scalar_one())
 
     async def session_events(self, project_id: str, session_id: str) -> list[EventRecord]:
         query = sa.select(events).where(
@@ -192,29 +181,18 @@ class EventRepository:
     ) -> list[tuple[str, str, str]]:
         """``(trace_id, span_id, event_id)`` of stored OTLP events of these sessions whose
         span id is one of ``span_ids`` (from the span ids kept in their metadata)."""
-        if self.dialect == "postgresql":
-            sql = (
-                "SELECT metadata->>'trace_id', metadata->>'span_id', event_id FROM events "
-                "WHERE project_id = :p AND session_id = ANY(CAST(:sessions AS text[])) "
-                "AND metadata->>'span_id' = ANY(CAST(:spans AS text[]))"
-            )
-            params: dict[str, Any] = {
-                "p": project_id,
-                "sessions": list(session_ids),
-                "spans": list(span_ids),
-            }
-        else:
-            sql = (
-                "SELECT json_extract(metadata, '$.trace_id'), json_extract(metadata, '$.span_id'),"
-                " event_id FROM events WHERE project_id = :p"
-                " AND session_id IN (SELECT value FROM json_each(:sessions))"
-                " AND json_extract(metadata, '$.span_id') IN (SELECT value FROM json_each(:spans))"
-            )
-            params = {
-                "p": project_id,
-                "sessions": orjson.dumps(list(session_ids)).decode(),
-                "spans": orjson.dumps(list(span_ids)).decode(),
-            }
+        trace = json_member_text(self.dialect, "metadata", "trace_id")
+        span = json_member_text(self.dialect, "metadata", "span_id")
+        sql = (
+            f"SELECT {trace}, {span}, event_id FROM events WHERE project_id = :p"
+            f" AND session_id {text_list_param(self.dialect, 'sessions')}"
+            f" AND {span} {text_list_param(self.dialect, 'spans')}"
+        )
+        params = {
+            "p": project_id,
+            "sessions": list_value(self.dialect, list(session_ids)),
+            "spans": list_value(self.dialect, list(span_ids)),
+        }
         rows = await self.conn.execute(sa.text(sql), params)
         return [(str(t), str(s), str(e)) for t, s, e in rows]
 
@@ -224,32 +202,31 @@ class EventRepository:
         """Children of these sessions whose parent_id is a ``moves`` old id get the new one."""
         if not moves:
             return
-        if self.dialect == "postgresql":
-            sql = (
-                "UPDATE events AS e SET parent_id = m.new_id "
-                "FROM unnest(CAST(:old AS text[]), CAST(:new AS text[])) AS m(old_id, new_id) "
-                "WHERE e.project_id = :p AND e.session_id = ANY(CAST(:sessions AS text[])) "
-                "AND e.parent_id = m.old_id"
-            )
-            params: dict[str, Any] = {
-                "p": project_id,
-                "sessions": list(session_ids),
-                "old": [old for old, _ in moves],
-                "new": [new for _, new in moves],
-            }
-        else:
-            sql = (
-                "UPDATE events SET parent_id = (SELECT json_extract(value, '$[1]')"
-                " FROM json_each(:moves) WHERE json_extract(value, '$[0]') = events.parent_id)"
-                " WHERE project_id = :p"
-                " AND session_id IN (SELECT value FROM json_each(:sessions))"
-                " AND parent_id IN (SELECT json_extract(value, '$[0]') FROM json_each(:moves))"
-            )
-            params = {
-                "p": project_id,
-                "sessions": orjson.dumps(list(session_ids)).decode(),
-                "moves": orjson.dumps([list(m) for m in moves]).decode(),
-            }
+        params: dict[str, Any] = {
+            "p": project_id,
+            "sessions": list_value(self.dialect, list(session_ids)),
+        }
+        in_sessions = text_list_param(self.dialect, "sessions")
+        match self.dialect:
+            case Dialect.POSTGRES:
+                sql = (
+                    "UPDATE events AS e SET parent_id = m.new_id FROM"
+                    " unnest(CAST(:old AS text[]), CAST(:new AS text[])) AS m(old_id, new_id)"
+                    f" WHERE e.project_id = :p AND e.session_id {in_sessions}"
+                    " AND e.parent_id = m.old_id"
+                )
+                params["old"] = [old for old, _ in moves]
+                params["new"] = [new for _, new in moves]
+            case Dialect.SQLITE:
+                sql = (
+                    "UPDATE events SET parent_id = (SELECT json_extract(value, '$[1]')"
+                    " FROM json_each(:moves) WHERE json_extract(value, '$[0]') = events.parent_id)"
+                    f" WHERE project_id = :p AND session_id {in_sessions}"
+                    " AND parent_id IN (SELECT json_extract(value, '$[0]') FROM json_each(:moves))"
+                )
+                params["moves"] = orjson.dumps([list(m) for m in moves]).decode()
+            case _:
+                assert_never(self.dialect)
         await self.conn.execute(sa.text(sql), params)
 
     async def exists(self, project_id: str, event_id: str) -> bool:
@@ -269,14 +246,10 @@ class EventRepository:
             column = events.c[change.field].name  # a known column, never user text
             bind = f"v_{column}"
             is_json = column in JSON_COLUMNS
-            params[bind] = _json_text(change.value) if is_json else change.value
-            value_sql = (
-                f"CAST(:{bind} AS jsonb)"
-                if is_json and self.dialect == "postgresql"
-                else f":{bind}"
-            )
-            if change.rule is Rule.MERGE:
-                value_sql = merge_sql(self.dialect, column, value_sql)
+            params[bind] = json_text(change.value) if is_json else change.value
+            value_sql = json_param(self.dialect, bind) if is_json else f":{bind}"
+            if change.rule is UpdateRule.MERGE:
+                value_sql = json_merge(self.dialect, column, value_sql)
             assignments.append(f"{column} = {value_sql}")
         sql = (
             f"UPDATE events SET {', '.join(assignments)} "
@@ -290,7 +263,7 @@ class EventRepository:
         existing one with the same id; returns the stored session."""
         self_ref = "events"
         assignments = ", ".join(
-            f"{c} = {merge_sql(self.dialect, f'{self_ref}.{c}', f'excluded.{c}')}"
+            f"{c} = {json_merge(self.dialect, f'{self_ref}.{c}', f'excluded.{c}')}"
             for c in SESSION_MERGED
         )
         values: list[str] = []
@@ -298,11 +271,8 @@ class EventRepository:
         for column in INSERT_COLUMNS:
             is_json = column in JSON_COLUMNS
             value = record[column]  # type: ignore[literal-required]
-            params[column] = _json_text(value) if is_json else value
-            if is_json and self.dialect == "postgresql":
-                values.append(f"CAST(:{column} AS jsonb)")
-            else:
-                values.append(f":{column}")
+            params[column] = json_text(value) if is_json else value
+            values.append(json_param(self.dialect, column) if is_json else f":{column}")
         returning = ", ".join(INSERT_COLUMNS)
         sql = (
             f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join(values)}) "

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.clock import now_ms
+from app.db.dialect import dialect_of, upsert_insert
 from app.db.tables import projects
 from app.domain.projects import Project
 
 
 class ProjectRepository:
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.dialect = dialect
 
     async def get_by_name(self, name: str) -> Project | None:
         row = (await self.conn.execute(sa.select(projects).where(projects.c.name == name))).first()
@@ -30,10 +28,10 @@ class ProjectRepository:
             "name": project.name,
             "org_id": project.org_id,
             "workspace_id": project.workspace_id,
-            "created_at": int(time.time() * 1000),
+            "created_at": now_ms(),
         }
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        await self.conn.execute(insert(projects).values(values).on_conflict_do_nothing())
+        insert = upsert_insert(dialect_of(self.conn), projects)
+        await self.conn.execute(insert.values(values).on_conflict_do_nothing())
         stored = await self.get_by_name(project.name)
         assert stored is not None
         return stored

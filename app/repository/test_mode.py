@@ -11,9 +11,8 @@ from app.db.tables import events
 class TestModeRepository:
     __test__ = False  # not a pytest test class
 
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.dialect = dialect
 
     async def delete_events(self, project_id: str) -> int:
         """Delete every event of the project; how many were deleted."""

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.domain.json_limits import check_json_limits
-from app.domain.records import MAX_TIME_MS, MIN_TIME_MS
+from app.domain.records import MAX_TIME_MS, MIN_TIME_MS, EventType
 
 Millis = Annotated[float, Field(strict=True, ge=MIN_TIME_MS, le=MAX_TIME_MS, allow_inf_nan=False)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Id = Annotated[str, Field(min_length=1, max_length=256)]
 JsonObject = dict[str, Any]
-EventTypeName = Literal["chain", "model", "tool", "session"]
 
 
 def _decode_json_text(value: Any) -> Any:
@@ -56,7 +55,7 @@ class V1Event(_EventFields):
 
     model_config = ConfigDict(extra="forbid")
 
-    event_type: EventTypeName
+    event_type: EventType
     inputs: JsonObject
 
 
@@ -66,7 +65,7 @@ class LegacyEvent(_EventFields):
 
     model_config = ConfigDict(extra="ignore")
 
-    event_type: EventTypeName
+    event_type: EventType
     inputs: JsonObject
     project: str | None = None
 
@@ -76,7 +75,7 @@ class LooseLegacyEvent(_EventFields):
 
     model_config = ConfigDict(extra="ignore")
 
-    event_type: EventTypeName
+    event_type: EventType
     inputs: JsonObject | None = None
     project: str | None = None
 

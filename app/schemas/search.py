@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.domain.records import EVENT_FIELDS
-from app.domain.search_query import SearchQuery
 from app.search.daterange import parse_export_date_range, parse_search_date_range
 from app.search.filters import evaluation_filter, parse_filters
+from app.search.query import SearchQuery
 
 SEARCH_MAX_LIMIT = 1000
 EXPORT_MAX_LIMIT = 7500

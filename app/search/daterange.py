@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 from app.errors import BadRequest
+from app.search.values import json_kind, parse_number_text
 
 # Largest magnitude accepted for a millisecond timestamp: every such integer is exact in a double.
 MAX_ABS_MS: Final[int] = 2**53 - 1
@@ -21,8 +22,6 @@ RELATIVE_UNITS_MS: Final[dict[str, int]] = {
     "w": 604_800_000,
 }
 _RELATIVE_RE: Final = re.compile(r"([0-9]+)([mhdw])")
-_NUMBER_RE: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_INT_RE: Final = re.compile(r"[+-]?[0-9]+")
 
 # Export shape keys: each bound has several accepted spellings.
 _START_KEYS: Final[tuple[str, ...]] = ("$gte", "gte", "start_time")
@@ -88,15 +87,6 @@ def _number_to_ms(value: int | float, loc: str) -> int:
             raise _bad(loc, f"epoch milliseconds must be a whole number, got {value!r}")
         return _checked_ms(int(value), loc)
     return _checked_ms(value, loc)
-
-
-def parse_number_text(text: str) -> int | float | None:
-    """A decimal number written as text ("5", "-0.1", "1e3") -> int or float; None if the text
-    is not such a number (surrounding whitespace allowed; no nan/inf, no hex, at most 64 chars)."""
-    text = text.strip()
-    if len(text) > 64 or not _NUMBER_RE.fullmatch(text):
-        return None
-    return int(text) if _INT_RE.fullmatch(text) else float(text)
 
 
 def parse_time_ms(value: Any, *, loc: str, end_of_day: bool = False) -> int:
@@ -211,20 +201,3 @@ def parse_export_date_range(raw: Any, *, now_ms: int, loc: str = "dateRange") ->
     if end_keys and raw[end_keys[0]] is not None:
         end = parse_time_ms(raw[end_keys[0]], loc=f"{loc}.{end_keys[0]}", end_of_day=True)
     return _check_order(DateWindow(start_ms=start, end_ms=end), loc)
-
-
-def json_kind(value: Any) -> str:
-    """How an error message names the JSON type of ``value`` ("a number", "null")."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from app.search.casefold import fold_case
 from app.search.daterange import DateWindow
-from app.search.filters import NEGATIONS, Filter, Operator, array_index, fold_case
+from app.search.filters import NEGATIONS, Filter, Operator, array_index
 
 _MISSING: Final = object()
 

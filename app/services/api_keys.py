@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-import time
 
+from app.clock import now_ms
 from app.db.engine import Database
 from app.domain.api_keys import (
     ApiKeyInfo,
@@ -61,29 +61,27 @@ class ApiKeyService:
         _check_text(project_name, "project name")
         _check_text(label, "label")
         async with self.db.transaction(write=True) as conn:
-            project = await ProjectRepository(conn, self.db.dialect).ensure(
-                project_for_name(project_name)
-            )
+            project = await ProjectRepository(conn).ensure(project_for_name(project_name))
             info = ApiKeyInfo(
                 id=new_key_id(),
                 project_id=project.id,
                 project_name=project.name,
                 label=label,
                 prefix=display_prefix(key),
-                created_at=int(time.time() * 1000),
+                created_at=now_ms(),
                 revoked_at=None,
             )
-            created = await ApiKeyRepository(conn, self.db.dialect).insert(info, hash_api_key(key))
+            created = await ApiKeyRepository(conn).insert(info, hash_api_key(key))
         return info, created
 
     async def list(self) -> list[ApiKeyInfo]:
         async with self.db.transaction(write=False) as conn:
-            return await ApiKeyRepository(conn, self.db.dialect).list_all()
+            return await ApiKeyRepository(conn).list_all()
 
     async def revoke(self, key_id: str) -> RevokeOutcome:
         async with self.db.transaction(write=True) as conn:
-            repo = ApiKeyRepository(conn, self.db.dialect)
-            if await repo.revoke(key_id, int(time.time() * 1000)):
+            repo = ApiKeyRepository(conn)
+            if await repo.revoke(key_id, now_ms()):
                 return RevokeOutcome.REVOKED
             existing = await repo.get(key_id)
         return RevokeOutcome.UNKNOWN if existing is None else RevokeOutcome.ALREADY_REVOKED
@@ -91,4 +89,4 @@ class ApiKeyService:
     async def find(self, key: str) -> StoredKey | None:
         """The stored key with this key's hash (through the unique index), or None."""
         async with self.db.transaction(write=False) as conn:
-            return await ApiKeyRepository(conn, self.db.dialect).find_by_hash(hash_api_key(key))
+            return await ApiKeyRepository(conn).find_by_hash(hash_api_key(key))

@@ -51,7 +51,7 @@ class AuthService:
         if cached is not None:
             return cached
         async with self.db.transaction(write=True) as conn:
-            project = await ProjectRepository(conn, self.db.dialect).ensure(project_for_name(name))
+            project = await ProjectRepository(conn).ensure(project_for_name(name))
         if len(self._token_projects) >= TOKEN_CACHE_SIZE:
             self._token_projects.clear()
         self._token_projects[name] = project

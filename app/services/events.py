@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.clock import now_ms
 from app.db.engine import Database
 from app.domain.defaults import as_outputs, build_event, build_session
 from app.domain.merge import plan_update
@@ -16,10 +16,6 @@ from app.otlp.linking import chosen_ids, parents_to_look_up
 from app.repository.events import EventRepository
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 class EventService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -28,7 +24,7 @@ class EventService:
         """Store one event; an existing event_id is left as it is (first write wins)."""
         record = build_event(fields, project_id=project.id, now_ms=now_ms())
         async with self.db.transaction(write=True) as conn:
-            await EventRepository(conn, self.db.dialect).insert_many([record])
+            await EventRepository(conn).insert_many([record])
         return record["event_id"]
 
     async def create_batch(
@@ -54,7 +50,7 @@ class EventService:
             for item in items
         ]
         async with self.db.transaction(write=True) as conn:
-            repo = EventRepository(conn, self.db.dialect)
+            repo = EventRepository(conn)
             if session is not None:
                 await repo.upsert_session(session)
             await repo.insert_many(records)
@@ -75,7 +71,7 @@ class EventService:
         lookups = parents_to_look_up(records)
         moves = chosen_ids(records)
         async with self.db.transaction(write=True) as conn:
-            repo = EventRepository(conn, self.db.dialect)
+            repo = EventRepository(conn)
             if lookups:
                 found = await repo.find_spans(
                     project.id, session_ids, sorted({span for _, span in lookups})
@@ -89,15 +85,13 @@ class EventService:
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})
         async with self.db.transaction(write=True) as conn:
-            found = await EventRepository(conn, self.db.dialect).update(
-                project.id, event_id, changes
-            )
+            found = await EventRepository(conn).update(project.id, event_id, changes)
         if not found:
             raise NotFound(f"Event not found: {event_id}")
 
     async def get(self, project: Project, event_id: str) -> EventRecord:
         async with self.db.transaction(write=False) as conn:
-            record = await EventRepository(conn, self.db.dialect).get(project.id, event_id)
+            record = await EventRepository(conn).get(project.id, event_id)
         if record is None:
             raise NotFound(f"Event not found: {event_id}")
         return record
@@ -106,4 +100,4 @@ class EventService:
         """Create a session, or merge metadata/user_properties into the existing one."""
         session = build_session(fields, project_id=project.id, now_ms=now_ms())
         async with self.db.transaction(write=True) as conn:
-            return await EventRepository(conn, self.db.dialect).upsert_session(session)
+            return await EventRepository(conn).upsert_session(session)

@@ -19,6 +19,6 @@ class ProjectService:
         del token
         if self._default is None:
             async with self.db.transaction(write=True) as conn:
-                repo = ProjectRepository(conn, self.db.dialect)
+                repo = ProjectRepository(conn)
                 self._default = await repo.ensure(project_for_name(self.default_name))
         return self._default

@@ -4,48 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from app.db.engine import Database
 from app.domain.event_schema import schema_fields
 from app.domain.projects import Project
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS
-from app.domain.search_query import SearchQuery
 from app.domain.session_tree import build_session_tree
 from app.errors import NotFound
 from app.repository.events import EventRepository
-from app.search.compiler import compile_date_window, compile_filters, search_order_by
+from app.search.query import SearchQuery
 
 
 class SearchService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def where(self, query: SearchQuery) -> sa.ColumnElement[bool]:
-        return sa.and_(
-            compile_filters(query.filters, self.db.dialect), compile_date_window(query.window)
-        )
-
     async def search(
         self, project: Project, query: SearchQuery
     ) -> tuple[list[dict[str, Any]], int]:
         """One page (ordered start_time DESC, event_id DESC) and the count of all matches,
         read from one snapshot."""
-        where = self.where(query)
         columns = query.projections or EVENT_FIELDS
         async with self.db.transaction(write=False) as conn:
-            repo = EventRepository(conn, self.db.dialect)
+            repo = EventRepository(conn)
             page = await repo.search(
                 project.id,
-                where,
-                search_order_by(self.db.dialect),
+                query,
                 limit=query.limit,
                 offset=query.offset,
                 columns=columns,
             )
             total = len(page) + query.offset
             if len(page) == query.limit or (not page and query.offset):
-                total = await repo.count(project.id, where)
+                total = await repo.count(project.id, query)
         return page, total
 
     async def schema(
@@ -53,10 +43,9 @@ class SearchService:
     ) -> list[dict[str, str]]:
         """Fields of the ``sample`` newest matching events (legacy schema route)."""
         async with self.db.transaction(write=False) as conn:
-            rows = await EventRepository(conn, self.db.dialect).search(
+            rows = await EventRepository(conn).search(
                 project.id,
-                self.where(query),
-                search_order_by(self.db.dialect),
+                query,
                 limit=sample,
                 offset=0,
                 columns=("event_type", *JSON_BUCKETS),
@@ -65,13 +54,11 @@ class SearchService:
 
     async def count(self, project: Project, query: SearchQuery) -> int:
         async with self.db.transaction(write=False) as conn:
-            return await EventRepository(conn, self.db.dialect).count(project.id, self.where(query))
+            return await EventRepository(conn).count(project.id, query)
 
     async def session_tree(self, project: Project, session_id: str) -> dict[str, Any]:
         async with self.db.transaction(write=False) as conn:
-            found = await EventRepository(conn, self.db.dialect).session_events(
-                project.id, session_id
-            )
+            found = await EventRepository(conn).session_events(project.id, session_id)
         session = next(
             (e for e in found if e["event_id"] == session_id and e["event_type"] == "session"),
             None,

@@ -13,9 +13,9 @@ from app.db.engine import Database
 from app.domain.captures import CaptureBuffer
 from app.domain.faults import FaultRegistry
 from app.domain.projects import Project
-from app.domain.search_query import SearchQuery
 from app.errors import RequestTimeout
 from app.repository.test_mode import TestModeRepository
+from app.search.query import SearchQuery
 from app.services.search import SearchService
 
 # How often GET /_test/wait counts the matching events.
@@ -41,7 +41,7 @@ class TestModeService:
     async def reset(self, project: Project) -> ResetResult:
         """Delete the project's events, captured requests and armed faults."""
         async with self.db.transaction(write=True) as conn:
-            deleted = await TestModeRepository(conn, self.db.dialect).delete_events(project.id)
+            deleted = await TestModeRepository(conn).delete_events(project.id)
         return ResetResult(
             events=deleted,
             requests=self.captures.clear(project.id),

@@ -10,12 +10,11 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
+from app.db.dialect import Dialect
 from app.db.engine import Database
 from app.domain.projects import project_for_name
 from app.repository.events import EventRepository
 from app.schemas.search import SearchBody
-from app.search.compiler import search_order_by
-from app.services.search import SearchService
 from app.settings import Settings
 from tests.backends import (
     create_postgres_database,
@@ -88,14 +87,14 @@ async def explain(database: Database, query: sa.Select[Any]) -> str:
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 async def test_search_shapes_use_an_index(db: Database, shape: str) -> None:
-    where = SearchService(db).where(SearchBody(filters=SHAPES[shape], limit=100).to_query())
+    search = SearchBody(filters=SHAPES[shape], limit=100).to_query()
     for page in (1, 6):
         query = EventRepository.page_query(
-            PROJECT, where, search_order_by("postgresql"), limit=100, offset=(page - 1) * 100
+            PROJECT, search, Dialect.POSTGRES, limit=100, offset=(page - 1) * 100
         )
         plan = await explain(db, query)
         assert '"Seq Scan"' not in plan, (shape, page, plan)
         assert "Index" in plan, (shape, page, plan)
-    count_plan = await explain(db, EventRepository.count_query(PROJECT, where))
+    count_plan = await explain(db, EventRepository.count_query(PROJECT, search, Dialect.POSTGRES))
     assert '"Seq Scan"' not in count_plan, (shape, count_plan)
     assert "Index" in count_plan, (shape, count_plan)

@@ -18,15 +18,17 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from app.db.dialect import Dialect
 from app.db.migrate import upgrade
 from app.db.tables import events, metadata_obj
 from app.domain.records import EVENT_TYPES, JSON_BUCKETS
-from app.search.compiler import (
+from app.repository.search_sql import (
     MATERIALIZED_NUMERIC,
     compile_date_window,
     compile_filters,
     search_order_by,
 )
+from app.search.casefold import case_variants
 from app.search.daterange import DateWindow
 from app.search.filters import (
     COLUMN_KINDS,
@@ -34,7 +36,6 @@ from app.search.filters import (
     TYPES_BY_FIELD_KIND,
     Filter,
     FilterType,
-    case_variants,
     parse_filters,
 )
 from app.search.reference import reference_search
@@ -58,7 +59,7 @@ BACKENDS = (
 @dataclass
 class Backend:
     name: str
-    dialect: str
+    dialect: Dialect
     engine: AsyncEngine
 
     def supports(self, f: Filter) -> bool:
@@ -138,7 +139,7 @@ async def search_backend(
         engine = create_async_engine(f"sqlite+aiosqlite:///{path}", **kwargs)
         async with engine.begin() as conn:
             await conn.run_sync(metadata_obj.create_all)
-    yield Backend(name=name, dialect=engine.dialect.name, engine=engine)
+    yield Backend(name=name, dialect=Dialect.of_name(engine.dialect.name), engine=engine)
     await engine.dispose()
     if name.startswith("postgresql"):
         await _drop_postgres_database(database)

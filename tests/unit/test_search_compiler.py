@@ -9,16 +9,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.db.dialect import Dialect
 from app.db.tables import events
-from app.search.compiler import (
+from app.repository.search_sql import (
     compile_date_window,
     compile_filters,
     postgres_contains_pattern,
     search_order_by,
     sqlite_contains_pattern,
 )
+from app.search.casefold import fold_case
 from app.search.daterange import DateWindow
-from app.search.filters import fold_case, parse_filters
+from app.search.filters import parse_filters
 
 DIALECTS: dict[str, Any] = {
     "postgresql": postgresql.asyncpg.dialect(),  # type: ignore[no-untyped-call]
@@ -28,7 +30,7 @@ HOSTILE = "x'); DROP TABLE events; --"
 
 
 def render(raw_filters: list[dict[str, Any]], dialect_name: str) -> tuple[str, dict[str, Any]]:
-    where = compile_filters(parse_filters(raw_filters, strict=True), dialect_name)
+    where = compile_filters(parse_filters(raw_filters, strict=True), Dialect(dialect_name))
     compiled = sa.select(events.c.event_id).where(where).compile(dialect=DIALECTS[dialect_name])
     return str(compiled), dict(compiled.params)
 
@@ -94,9 +96,10 @@ def test_negations_are_null_safe(dialect_name: str) -> None:
 
 
 def test_no_filters_is_true_and_bad_dialect_is_an_error() -> None:
-    assert str(compile_filters([], "sqlite").compile(dialect=DIALECTS["sqlite"])) in ("1", "true")
+    no_filters = compile_filters([], Dialect.SQLITE).compile(dialect=DIALECTS["sqlite"])
+    assert str(no_filters) in ("1", "true")
     with pytest.raises(ValueError, match="unsupported dialect"):
-        compile_filters([], "mysql")
+        Dialect.of_name("mysql")
 
 
 def test_date_window_is_inclusive() -> None:
@@ -112,11 +115,11 @@ def test_date_window_is_inclusive() -> None:
 
 
 def test_order_is_start_time_then_event_id_by_code_point() -> None:
-    pg = sa.select(events.c.event_id).order_by(*search_order_by("postgresql"))
+    pg = sa.select(events.c.event_id).order_by(*search_order_by(Dialect.POSTGRES))
     assert str(pg.compile(dialect=DIALECTS["postgresql"])).endswith(
         'ORDER BY events.start_time DESC, events.event_id COLLATE "C" DESC'
     )
-    lite = sa.select(events.c.event_id).order_by(*search_order_by("sqlite"))
+    lite = sa.select(events.c.event_id).order_by(*search_order_by(Dialect.SQLITE))
     assert str(lite.compile(dialect=DIALECTS["sqlite"])).endswith(
         "ORDER BY events.start_time DESC, events.event_id DESC"
     )

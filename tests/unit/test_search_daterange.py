@@ -10,11 +10,11 @@ from app.errors import BadRequest
 from app.search.daterange import (
     DateWindow,
     parse_export_date_range,
-    parse_number_text,
     parse_relative,
     parse_search_date_range,
     parse_time_ms,
 )
+from app.search.values import parse_number_text
 
 JAN1 = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 FEB1 = 1_706_745_600_000  # 2024-02-01T00:00:00Z

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from app.errors import BadRequest
+from app.search.casefold import case_variants, fold_case
 from app.search.filters import (
     COLUMN_KINDS,
     FILTER_TYPES,
@@ -16,10 +17,8 @@ from app.search.filters import (
     OPERATORS_BY_TYPE,
     Filter,
     array_index,
-    case_variants,
     coerce_value,
     evaluation_filter,
-    fold_case,
     parse_field,
     parse_filter,
     parse_filters,

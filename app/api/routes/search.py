@@ -12,8 +12,8 @@ from app.api.body import read_json, validate
 from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
+from app.clock import now_ms
 from app.schemas.search import ExportBody, SearchBody
-from app.services.events import now_ms
 
 router = APIRouter(tags=["search"])
 RELATIVE_SPAN = re.compile(r"[0-9]+[mhdw]")

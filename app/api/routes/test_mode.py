@@ -13,10 +13,10 @@ from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
 from app.domain.records import EVENT_TYPES
-from app.domain.search_query import SearchQuery
 from app.errors import BadRequest
 from app.schemas.test_mode import FaultBody
 from app.search.filters import Filter, parse_filter, parse_filters
+from app.search.query import SearchQuery
 from app.services.test_mode import TestModeService
 
 router = APIRouter(prefix="/_test", tags=["test mode"])

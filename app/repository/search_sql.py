@@ -1,4 +1,5 @@
-"""Compile validated search filters into SQLAlchemy WHERE clauses over `events` (PG, SQLite)."""
+"""Search as SQL: validated filters and date windows compiled into WHERE clauses over
+`events`, and the page order (Postgres and SQLite)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,19 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import Any, Final, assert_never
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TEXT
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.types import NullType
 
+from app.db.dialect import Dialect
 from app.db.tables import events
+from app.search.casefold import case_variants
 from app.search.daterange import DateWindow
-from app.search.filters import (
-    NEGATIONS,
-    FieldRef,
-    Filter,
-    FilterValue,
-    Operator,
-    array_index,
-    case_variants,
-)
-
-DialectName = Literal["postgresql", "sqlite"]
-DIALECTS: Final[tuple[DialectName, ...]] = ("postgresql", "sqlite")
+from app.search.filters import NEGATIONS, FieldRef, Filter, FilterValue, Operator, array_index
+from app.search.query import SearchQuery
 
 # SQLite: a path made only of these segments is read with json_extract('$."seg"...'); such
 # labels are never escaped in stored JSON text, so SQLite's raw-label comparison is exact.
@@ -37,14 +30,6 @@ _PG_STRTOL_INT: Final = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
 _DIGITS: Final = re.compile(r"[0-9]+")
 _SQLITE_NUMBER_TYPES: Final[tuple[str, str]] = ("integer", "real")
 _GLOB_SPECIAL: Final[frozenset[str]] = frozenset("*?[")
-
-
-def _dialect(dialect_name: str) -> DialectName:
-    if dialect_name == "postgresql":
-        return "postgresql"
-    if dialect_name == "sqlite":
-        return "sqlite"
-    raise ValueError(f"unsupported dialect {dialect_name!r}; expected one of {DIALECTS}")
 
 
 # --- bound parameters ---------------------------------------------------------------------------
@@ -113,23 +98,34 @@ def sqlite_contains_pattern(needle: str) -> str:
 
 
 def _text_contains(
-    text_expr: ColumnElement[Any], needle: str, dialect: DialectName
+    text_expr: ColumnElement[Any], needle: str, dialect: Dialect
 ) -> ColumnElement[bool]:
     if needle == "":
         return text_expr.is_not(None)
     if not _needs_folding(needle):
-        func = sa.func.strpos if dialect == "postgresql" else sa.func.instr
-        return func(text_expr, _text(needle)) > 0
-    if dialect == "postgresql":
-        return text_expr.op("~", is_comparison=True)(_text(postgres_contains_pattern(needle)))
-    return text_expr.op("GLOB", is_comparison=True)(_text(sqlite_contains_pattern(needle)))
+        match dialect:
+            case Dialect.POSTGRES:
+                return sa.func.strpos(text_expr, _text(needle)) > 0
+            case Dialect.SQLITE:
+                return sa.func.instr(text_expr, _text(needle)) > 0
+            case _:
+                assert_never(dialect)
+    match dialect:
+        case Dialect.POSTGRES:
+            pattern = _text(postgres_contains_pattern(needle))
+            return text_expr.op("~", is_comparison=True)(pattern)
+        case Dialect.SQLITE:
+            pattern = _text(sqlite_contains_pattern(needle))
+            return text_expr.op("GLOB", is_comparison=True)(pattern)
+        case _:
+            assert_never(dialect)
 
 
 # --- top-level columns --------------------------------------------------------------------------
 
 
 def _column_predicate(
-    field: FieldRef, operator: Operator, value: FilterValue, dialect: DialectName
+    field: FieldRef, operator: Operator, value: FilterValue, dialect: Dialect
 ) -> ColumnElement[bool]:
     column = events.c[field.root]
     if operator == "exists":
@@ -152,11 +148,11 @@ def _column_predicate(
 
 
 def _id_list_predicate(
-    operator: Operator, value: FilterValue, dialect: DialectName
+    operator: Operator, value: FilterValue, dialect: Dialect
 ) -> ColumnElement[bool]:
     """children_ids: true when some string element of the array satisfies the operator."""
     column = events.c.children_ids
-    if dialect == "postgresql":
+    if dialect is Dialect.POSTGRES:
         source = sa.case((sa.func.jsonb_typeof(column) == "array", column))
         elements = sa.func.jsonb_array_elements(source).table_valued("value")
         element = elements.c.value
@@ -247,7 +243,7 @@ def _pg_json_predicate(
     if operator == "contains":
         assert isinstance(value, str)
         as_text = target.op("#>>")(_pg_text_array([]))
-        exact = sa.and_(kind == "string", _text_contains(as_text, value, "postgresql"))
+        exact = sa.and_(kind == "string", _text_contains(as_text, value, Dialect.POSTGRES))
         if field.root in TRIGRAM_INDEXED_BUCKETS and _json_text_keeps(value):
             # A string containing the needle puts the needle, unescaped, in the bucket's JSON
             # text: this implied condition lets the trigram index find the candidate rows.
@@ -280,7 +276,7 @@ def _sqlite_scalar_predicate(
         return kind != "null"
     if operator == "contains":
         assert isinstance(value, str)
-        return sa.and_(kind == "text", _text_contains(target, value, "sqlite"))
+        return sa.and_(kind == "text", _text_contains(target, value, Dialect.SQLITE))
     if isinstance(value, bool):
         return kind == ("true" if value else "false")
     if isinstance(value, str):
@@ -329,12 +325,12 @@ def _sqlite_json_predicate(
 # --- public API ---------------------------------------------------------------------------------
 
 
-def _positive(f: Filter, operator: Operator, dialect: DialectName) -> ColumnElement[bool]:
+def _positive(f: Filter, operator: Operator, dialect: Dialect) -> ColumnElement[bool]:
     field = f.field
     if field.kind == "absent":
         return sa.false()
     if field.kind == "json":
-        if dialect == "postgresql":
+        if dialect is Dialect.POSTGRES:
             return _pg_json_predicate(field, operator, f.value)
         return _sqlite_json_predicate(field, operator, f.value)
     if field.kind == "id_list":
@@ -342,20 +338,18 @@ def _positive(f: Filter, operator: Operator, dialect: DialectName) -> ColumnElem
     return _column_predicate(field, operator, f.value, dialect)
 
 
-def compile_filter(f: Filter, dialect_name: str) -> ColumnElement[bool]:
+def compile_filter(f: Filter, dialect: Dialect) -> ColumnElement[bool]:
     """One filter as a boolean SQL expression that is never NULL for negative operators
     (`is not`, `not contains`, `not exists` = NOT(positive), so they match missing fields)."""
-    dialect = _dialect(dialect_name)
     positive = NEGATIONS.get(f.operator)
     if positive is None:
         return _positive(f, f.operator, dialect)
     return sa.not_(sa.func.coalesce(_positive(f, positive, dialect), sa.false()))
 
 
-def compile_filters(filters: Sequence[Filter], dialect_name: str) -> ColumnElement[bool]:
+def compile_filters(filters: Sequence[Filter], dialect: Dialect) -> ColumnElement[bool]:
     """The AND of all filters over `app.db.tables.events` (TRUE when there are none).
     All user data (values, JSON path segments) is bound as parameters."""
-    dialect = _dialect(dialect_name)
     clauses = [compile_filter(f, dialect) for f in filters]
     if not clauses:
         return sa.true()
@@ -372,11 +366,15 @@ def compile_date_window(window: DateWindow | None) -> ColumnElement[bool]:
     return sa.and_(*clauses) if clauses else sa.true()
 
 
-def search_order_by(dialect_name: str) -> tuple[UnaryExpression[Any], ...]:
+def search_order_by(dialect: Dialect) -> tuple[UnaryExpression[Any], ...]:
     """ORDER BY start_time DESC, event_id DESC, with event_id compared by code point on both
     backends (COLLATE "C" on Postgres, whose default collation may order differently)."""
-    dialect = _dialect(dialect_name)
     event_id: ColumnElement[Any] = events.c.event_id
-    if dialect == "postgresql":
+    if dialect is Dialect.POSTGRES:
         event_id = event_id.collate("C")
     return (events.c.start_time.desc(), event_id.desc())
+
+
+def search_where(query: SearchQuery, dialect: Dialect) -> ColumnElement[bool]:
+    """The filters and the date window of a search, ANDed."""
+    return sa.and_(compile_filters(query.filters, dialect), compile_date_window(query.window))
