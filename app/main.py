@@ -12,7 +12,6 @@ from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
 from app.api.responses import JsonResponse
 from app.api.routes import events, health, otlp, search, sessions
-from app.api.test_mode import install_test_mode
 from app.db.engine import Database
 from app.search.casefold import fold_case
 from app.services.api_keys import ApiKeyService
@@ -20,8 +19,8 @@ from app.services.auth import AuthService
 from app.services.events import EventService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
-from app.services.test_mode import TestModeService
 from app.settings import Settings
+from app.testmode import install_test_mode
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -35,11 +34,6 @@ def create_app(settings: Settings) -> FastAPI:
         search=search_service,
         projects=project_service,
         auth=AuthService(db, settings, project_service, ApiKeyService(db)),
-        test_mode=(
-            TestModeService(db, search_service, settings.test_capture_limit)
-            if settings.test_mode
-            else None
-        ),
     )
 
     @asynccontextmanager
@@ -60,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
     for router in (health.router, search.router, events.router, sessions.router, otlp.router):
         app.include_router(router)
-    if services.test_mode is not None:
+    if settings.test_mode:
         install_test_mode(app, services)
     logging.getLogger("app").setLevel(settings.log_level.upper())
     return app

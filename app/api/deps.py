@@ -14,7 +14,6 @@ from app.services.auth import AuthService
 from app.services.events import EventService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
-from app.services.test_mode import TestModeService
 from app.settings import Settings
 
 
@@ -28,8 +27,6 @@ class Services:
     search: SearchService
     projects: ProjectService
     auth: AuthService
-    # Set only in test mode (EVENTS_TEST_MODE): the /_test routes and their middlewares.
-    test_mode: TestModeService | None
 
 
 def get_services(request: Request) -> Services:

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.body import error_location
 from app.api.responses import JsonResponse
 from app.db.outage import is_database_outage
 from app.errors import ApiError, ServiceUnavailable, error_envelope
@@ -45,7 +46,7 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     async def on_validation_error(_request: Request, exc: Exception) -> JsonResponse:
         assert isinstance(exc, RequestValidationError)
         details = [
-            {"loc": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+            {"loc": error_location(tuple(err["loc"])), "message": err["msg"]}
             for err in exc.errors()
         ]
         summary = "; ".join(f"{d['loc']}: {d['message']}" for d in details)

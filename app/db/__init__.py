@@ -1,1 +1,1 @@
-"""Database access: schema, engine and transactions, migrations."""
+"""Database access: engine, transactions, the two dialects and their differences, migrations."""

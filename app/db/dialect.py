@@ -78,10 +78,10 @@ def json_param(dialect: Dialect, bind: str) -> str:
 
 
 def text_list_param(dialect: Dialect, bind: str) -> str:
-    """SQL for "one of the strings in the list bound as ``bind``" (right side of IN/ANY)."""
+    """SQL for "is one of the strings bound as ``bind``", to follow an expression."""
     match dialect:
         case Dialect.POSTGRES:
-            return f"ANY(CAST(:{bind} AS text[]))"
+            return f"= ANY(CAST(:{bind} AS text[]))"
         case Dialect.SQLITE:
             return f"IN (SELECT value FROM json_each(:{bind}))"
         case _:

@@ -1,1 +1,1 @@
-"""All SQL of the server: one repository class per table, on an open connection."""
+"""All SQL of the server, on an open connection: one repository per table, and search as SQL."""

@@ -1,1 +1,1 @@
-"""Event search: filter parsing, date ranges, SQL compilation and the pure reference model."""
+"""The filter language: filters, date ranges, the search query and its pure reference model."""

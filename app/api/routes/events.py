@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.api.body import read_json, validate
+from app.api.body import JsonBody, validate
 from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
@@ -39,38 +39,43 @@ def _batch_created(event_ids: list[str], session_id: str | None) -> JsonResponse
 
 @router.post("/v1/events", openapi_extra=json_body(V1Event))
 async def create_event(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    event: JsonBody[V1Event],
 ) -> JsonResponse:
     """Create one event from a bare event object; unknown keys are rejected."""
-    event = validate(V1Event, await read_json(request, services.settings.max_body_bytes))
     return _created(await services.events.create(project, event.model_dump()))
 
 
 @router.post("/events", openapi_extra=json_body(LegacyCreateBody))
 async def create_event_legacy(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[LegacyCreateBody],
 ) -> JsonResponse:
     """Create one event from ``{"event": {...}}`` (the Python SDK's route)."""
-    body = validate(LegacyCreateBody, await read_json(request, services.settings.max_body_bytes))
     return _created(await services.events.create(project, body.event.model_dump()))
 
 
 @router.put("/events", openapi_extra=json_body(LegacyUpdateBody))
 async def update_event_legacy(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[LegacyUpdateBody],
 ) -> JsonResponse:
     """Update an event whose id is in the body (merge rules in the README)."""
-    body = validate(LegacyUpdateBody, await read_json(request, services.settings.max_body_bytes))
     await services.events.update(project, body.event_id, body.model_dump())
     return JsonResponse({"success": True, "event_id": body.event_id})
 
 
 @router.put("/v1/events/{event_id}", openapi_extra=json_body(UpdateFields))
 async def update_event(
-    event_id: str, request: Request, services: ServicesDep, project: ProjectDep
+    event_id: str,
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[UpdateFields],
 ) -> JsonResponse:
     """Update an event (merge rules in the README)."""
-    body = validate(UpdateFields, await read_json(request, services.settings.max_body_bytes))
     await services.events.update(project, event_id, body.model_dump())
     return JsonResponse({"success": True, "event_id": event_id})
 
@@ -83,10 +88,11 @@ async def get_event(event_id: str, services: ServicesDep, project: ProjectDep) -
 
 @router.post("/v1/events/batch", openapi_extra=json_body(V1BatchBody))
 async def create_batch(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[V1BatchBody],
 ) -> JsonResponse:
     """Create many events in one transaction; strict (no legacy aliases)."""
-    body = validate(V1BatchBody, await read_json(request, services.settings.max_body_bytes))
     props = body.session_properties.model_dump() if body.session_properties else None
     ids, session_id = await services.events.create_batch(
         project,
@@ -99,10 +105,11 @@ async def create_batch(
 
 @router.post("/events/batch", openapi_extra=json_body(LegacyBatchBody))
 async def create_batch_legacy(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[LegacyBatchBody],
 ) -> JsonResponse:
     """Create many events; accepts `is_single_session`, `session` and per-event `project`."""
-    body = validate(LegacyBatchBody, await read_json(request, services.settings.max_body_bytes))
     props = body.session_fields.model_dump() if body.session_fields else None
     ids, session_id = await services.events.create_batch(
         project,
@@ -120,20 +127,22 @@ def _model_event_fields(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 @router.post("/events/model", openapi_extra=json_body(ModelCreateBody))
 async def create_model_event(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[ModelCreateBody],
 ) -> JsonResponse:
     """Legacy: create a model event; model-specific keys are remapped into inputs/outputs."""
-    body = validate(ModelCreateBody, await read_json(request, services.settings.max_body_bytes))
     fields = _model_event_fields(body.model_event.model_dump(exclude_none=True), "model_event")
     return _created(await services.events.create(project, fields))
 
 
 @router.post("/events/model/batch", openapi_extra=json_body(ModelBatchBody))
 async def create_model_batch(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[ModelBatchBody],
 ) -> JsonResponse:
     """Legacy: create many model events."""
-    body = validate(ModelBatchBody, await read_json(request, services.settings.max_body_bytes))
     items = [
         _model_event_fields(event.model_dump(exclude_none=True), f"model_events[{index}]")
         for index, event in enumerate(body.model_events)

@@ -6,9 +6,9 @@ import re
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from app.api.body import read_json, validate
+from app.api.body import JsonBody
 from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
@@ -27,20 +27,22 @@ def _page(events: list[dict[str, Any]], total: int) -> JsonResponse:
 
 @router.post("/v1/events/search", openapi_extra=json_body(SearchBody))
 async def search_events(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[SearchBody],
 ) -> JsonResponse:
     """Events matching all filters, newest first (start_time DESC, event_id DESC), paged."""
-    body = validate(SearchBody, await read_json(request, services.settings.max_body_bytes))
     events, total = await services.search.search(project, body.to_query())
     return _page(events, total)
 
 
 @router.post("/v1/events/export", openapi_extra=json_body(ExportBody))
 async def export_events(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[ExportBody],
 ) -> JsonResponse:
     """The Python SDK's read path: as search, with the legacy date ranges and projections."""
-    body = validate(ExportBody, await read_json(request, services.settings.max_body_bytes))
     events, total = await services.search.search(project, body.to_query(now_ms()))
     return _page(events, total)
 

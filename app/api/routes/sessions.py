@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.api.body import read_json, validate
+from app.api.body import JsonBody
 from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
@@ -34,32 +34,34 @@ def _session_answer(session: EventRecord, project: Project) -> JsonResponse:
 
 @router.post("/session/start", openapi_extra=json_body(LegacySessionStartBody))
 async def start_session_legacy(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[LegacySessionStartBody],
 ) -> JsonResponse:
     """Start (or re-start, merging metadata and user_properties) a session."""
-    body = validate(
-        LegacySessionStartBody, await read_json(request, services.settings.max_body_bytes)
-    )
     session = await services.events.start_session(project, body.session.model_dump())
     return _session_answer(session, project)
 
 
 @router.post("/v1/sessions", openapi_extra=json_body(SessionProperties))
 async def start_session(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[SessionProperties],
 ) -> JsonResponse:
     """Start a session from a bare session object; idempotent on `session_id`."""
-    body = validate(SessionProperties, await read_json(request, services.settings.max_body_bytes))
     session = await services.events.start_session(project, body.model_dump())
     return _session_answer(session, project)
 
 
 @router.post("/v1/sessions/{session_id}/events/batch", openapi_extra=json_body(SessionBatchBody))
 async def add_session_events(
-    session_id: str, request: Request, services: ServicesDep, project: ProjectDep
+    session_id: str,
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[SessionBatchBody],
 ) -> JsonResponse:
     """Add events to a session; each event's `session_id` is overridden by the path."""
-    body = validate(SessionBatchBody, await read_json(request, services.settings.max_body_bytes))
     ids, _ = await services.events.create_batch(
         project, [event.model_dump() for event in body.events], session_id=session_id
     )
@@ -68,10 +70,12 @@ async def add_session_events(
 
 @router.post("/session/{session_id}/traces", openapi_extra=json_body(SessionTracesBody))
 async def add_session_traces(
-    session_id: str, request: Request, services: ServicesDep, project: ProjectDep
+    session_id: str,
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[SessionTracesBody],
 ) -> JsonResponse:
     """Legacy: add `events` (or the deprecated `logs`, never both) to a session."""
-    body = validate(SessionTracesBody, await read_json(request, services.settings.max_body_bytes))
     ids, _ = await services.events.create_batch(
         project, [event.model_dump() for event in body.items], session_id=session_id
     )

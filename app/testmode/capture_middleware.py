@@ -8,14 +8,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import Services, project_for_scope
 from app.clock import now_ms
-from app.domain.captures import (
+from app.errors import ApiError
+from app.testmode.captures import (
     MAX_CAPTURED_BODY_BYTES,
     CapturedRequest,
     describe_body,
     is_test_route,
     redact_headers,
 )
-from app.errors import ApiError
+from app.testmode.service import TestModeService
 
 logger = logging.getLogger("app.test_mode")
 
@@ -25,16 +26,16 @@ class RequestCaptureMiddleware:
     of each request except the /_test ones, under the caller's project. The body is read
     ahead (up to MAX_CAPTURED_BODY_BYTES) and replayed to the app unchanged."""
 
-    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+    def __init__(self, app: ASGIApp, *, services: Services, test_mode: TestModeService) -> None:
         self.app = app
         self.services = services
+        self.test_mode = test_mode
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_test_route(scope["path"]):
             await self.app(scope, receive, send)
             return
-        test_mode = self.services.test_mode
-        assert test_mode is not None
+        test_mode = self.test_mode
         seq = test_mode.captures.next_seq()
         received_at = now_ms()
         ahead: list[Message] = []
@@ -95,8 +96,7 @@ class RequestCaptureMiddleware:
         json_body, body_base64 = describe_body(
             body, headers.get("content-encoding"), truncated=truncated
         )
-        test_mode = self.services.test_mode
-        assert test_mode is not None
+        test_mode = self.test_mode
         test_mode.captures.add(
             CapturedRequest(
                 seq=seq,

@@ -15,7 +15,7 @@ from app.domain.api_keys import (
     new_api_key,
     project_name_for_token,
 )
-from app.domain.captures import (
+from app.testmode.captures import (
     MAX_CAPTURED_BODY_BYTES,
     CaptureBuffer,
     CapturedRequest,
@@ -23,7 +23,7 @@ from app.domain.captures import (
     is_test_route,
     redact_headers,
 )
-from app.domain.faults import FaultRegistry
+from app.testmode.faults import FaultRegistry
 
 
 def test_new_keys_are_random_and_hashed_to_hex() -> None:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from app.db.engine import Database
-from app.domain.captures import CaptureBuffer
-from app.domain.faults import FaultRegistry
 from app.domain.projects import Project
 from app.errors import RequestTimeout
-from app.repository.test_mode import TestModeRepository
 from app.search.query import SearchQuery
 from app.services.search import SearchService
+from app.testmode.captures import CaptureBuffer
+from app.testmode.faults import FaultRegistry
+from app.testmode.repository import TestModeRepository
 
 # How often GET /_test/wait counts the matching events.
 POLL_INTERVAL_S: Final[float] = 0.05

@@ -9,8 +9,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import Services, project_for_scope
 from app.api.responses import JsonResponse
-from app.domain.captures import is_test_route
 from app.errors import ApiError, error_envelope
+from app.testmode.captures import is_test_route
+from app.testmode.service import TestModeService
 
 logger = logging.getLogger("app.test_mode")
 
@@ -20,13 +21,13 @@ class FaultInjectionMiddleware:
     its ``delay_ms``, then answer its status in the error envelope (with Retry-After for
     429 and 503), or let the request through when it has no status."""
 
-    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+    def __init__(self, app: ASGIApp, *, services: Services, test_mode: TestModeService) -> None:
         self.app = app
         self.services = services
+        self.test_mode = test_mode
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        test_mode = self.services.test_mode
-        assert test_mode is not None
+        test_mode = self.test_mode
         if scope["type"] != "http" or is_test_route(scope["path"]) or not test_mode.faults.armed:
             await self.app(scope, receive, send)
             return

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.domain.captures import is_test_route
+from app.testmode.captures import is_test_route
 
 MAX_FAULT_COUNT = 100_000
 MAX_FAULT_DELAY_MS = 60_000

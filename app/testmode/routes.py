@@ -8,16 +8,16 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 
-from app.api.body import read_json, validate
-from app.api.deps import ProjectDep, ServicesDep
+from app.api.body import JsonBody
+from app.api.deps import ProjectDep
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
 from app.domain.records import EVENT_TYPES
 from app.errors import BadRequest
-from app.schemas.test_mode import FaultBody
 from app.search.filters import Filter, parse_filter, parse_filters
 from app.search.query import SearchQuery
-from app.services.test_mode import TestModeService
+from app.testmode.schemas import FaultBody
+from app.testmode.service import TestModeService
 
 router = APIRouter(prefix="/_test", tags=["test mode"])
 
@@ -28,9 +28,9 @@ MAX_WAIT_LIMIT = 10_000
 WAIT_SHORTCUTS = ("event_type", "event_name", "session_id", "event_id", "parent_id", "source")
 
 
-def get_test_mode(services: ServicesDep) -> TestModeService:
-    assert services.test_mode is not None  # the router exists only in test mode
-    return services.test_mode
+def get_test_mode(request: Request) -> TestModeService:
+    test_mode: TestModeService = request.app.state.test_mode  # set by install_test_mode
+    return test_mode
 
 
 TestModeDep = Annotated[TestModeService, Depends(get_test_mode)]
@@ -114,11 +114,12 @@ async def wait_for_events(
 
 @router.post("/faults", openapi_extra=json_body(FaultBody))
 async def arm_fault(
-    request: Request, services: ServicesDep, project: ProjectDep, test_mode: TestModeDep
+    project: ProjectDep,
+    body: JsonBody[FaultBody],
+    test_mode: TestModeDep,
 ) -> JsonResponse:
     """Make the next `count` matching requests of the project fail with `status` (in the
     error envelope; Retry-After for 429 and 503) and/or wait `delay_ms` first."""
-    body = validate(FaultBody, await read_json(request, services.settings.max_body_bytes))
     fault = test_mode.faults.arm(
         project.id,
         method=body.method,
