@@ -23,10 +23,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,14 +31,14 @@ from typing import Any
 import httpx
 import pytest
 
+from events_api_launcher import server_env, start_server, stop_server
+
 __all__ = ["EventsApiError", "EventsApiServer", "EventsWaitTimeout"]
 
 # GET /_test/wait query parameters that mean "<field> is <value>".
 _SHORTCUTS = frozenset(
     {"event_type", "event_name", "session_id", "event_id", "parent_id", "source"}
 )
-_STARTUP_TIMEOUT_S = 60.0
-_START_ATTEMPTS = 3
 
 
 class EventsApiError(RuntimeError):
@@ -189,93 +186,22 @@ class EventsApiServer:
         self._call("DELETE", "/_test/faults")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_command() -> list[str]:
-    """``events-api`` from the interpreter's own environment (else the same through -c)."""
-    scripts = Path(sys.executable).parent
-    for name in ("events-api", "events-api.exe"):
-        if (scripts / name).is_file():
-            return [str(scripts / name)]
-    return [sys.executable, "-c", "from app.cli.main import main; main()"]
-
-
-def _server_env(database_url: str) -> dict[str, str]:
+def _start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
     # The server's settings come from here only; PYTHONPATH is dropped so that a project
     # package named like the server's (``app``) cannot shadow it.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTS_") and k != "PYTHONPATH"}
-    env.update(
+    env = server_env(
         {
-            "EVENTS_DATABASE_URL": database_url,
+            "EVENTS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'events.sqlite3'}",
             "EVENTS_TEST_MODE": "true",
             "EVENTS_AUTH": "open",
             "EVENTS_PROJECT_PER_TOKEN": "false",
-        }
+        },
+        keep_events_vars=False,
     )
-    return env
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> bool:
-    deadline = time.monotonic() + _STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"events-api did not become ready in time; log:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
-def _start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    database_url = f"sqlite+aiosqlite:///{workdir / 'events.sqlite3'}"
-    log = workdir / "server.log"
-    for _ in range(_START_ATTEMPTS):
-        port = _free_port()
-        command = [
-            *_server_command(),
-            "serve",
-            "--test-mode",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-        with log.open("ab") as sink:
-            process = subprocess.Popen(
-                command,
-                cwd=workdir,
-                env=_server_env(database_url),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if _wait_ready(url, process, log):
-                return process, url, log
-        except BaseException:
-            _stop(process)
-            raise
-        _stop(process)  # it exited (a port taken meanwhile?): try another port
-    raise RuntimeError(f"events-api could not start; log:\n{log.read_text()}")
+    server = start_server(
+        env, workdir / "server.log", cwd=workdir, args=("--test-mode", "--log-level", "warning")
+    )
+    return server.process, server.url, server.log
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -316,7 +242,7 @@ def events_server(
         yield server
     finally:
         server.close()
-        _stop(process)
+        stop_server(process)
 
 
 @pytest.fixture

@@ -5,29 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import httpx
 from sqlalchemy.engine import make_url
+
+from events_api_launcher import server_env, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get(
     "EVENTS_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _dsn(url: str) -> str:
@@ -58,38 +49,17 @@ async def database(backend: str, keep: bool = False) -> AsyncIterator[str]:
 async def running_server(
     database_url: str, extra_env: dict[str, str] | None = None
 ) -> AsyncIterator[str]:
-    """`events-api serve` in a subprocess; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "EVENTS_DATABASE_URL": database_url, **(extra_env or {})}
-    script = Path(sys.executable).parent / "events-api"
-    process = subprocess.Popen(
-        [
-            str(script),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient() as client:
-            while True:
-                try:
-                    if (await client.get(f"{url}/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start")
-                await asyncio.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    """`events-api serve` in a subprocess (the project's one launcher); yields its base URL."""
+    env = server_env({"EVENTS_DATABASE_URL": database_url, **(extra_env or {})})
+    with tempfile.TemporaryDirectory() as folder:
+        server = await asyncio.to_thread(
+            start_server,
+            env,
+            Path(folder) / "server.log",
+            cwd=ROOT,
+            args=("--log-level", "warning"),
+        )
+        try:
+            yield server.url
+        finally:
+            await asyncio.to_thread(stop_server, server.process, 30)

@@ -42,7 +42,7 @@ class AuthService:
         if self.settings.auth == "keys":
             return await self._project_of_key(token)
         if token is None or not self.settings.project_per_token:
-            return await self.projects.for_token(token)
+            return await self.projects.default()
         return await self._project_of_token(token)
 
     async def _project_of_token(self, token: str) -> Project:

@@ -1,4 +1,4 @@
-"""Use case: which project a request belongs to (open auth: every caller is the default)."""
+"""Use case: the default project, which open auth maps every caller to (created on first use)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ class ProjectService:
         self.default_name = default_project
         self._default: Project | None = None
 
-    async def for_token(self, token: str | None) -> Project:
-        """The project of a bearer token. Until API keys exist, any token (or none) maps
-        to the default project, which is created on first use."""
-        del token
+    async def default(self) -> Project:
+        """The default project (EVENTS_DEFAULT_PROJECT), created on first use."""
         if self._default is None:
             async with self.db.transaction(write=True) as conn:
                 repo = ProjectRepository(conn)
