@@ -11,7 +11,7 @@ from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-EXAMPLE = Path(__file__).with_name("test_readme_example.py")
+EXAMPLE = Path(__file__).resolve().parents[1] / "plugin" / "test_readme_example.py"
 MARKER = "<!-- tests/plugin/test_readme_example.py -->\n```python\n"
 
 

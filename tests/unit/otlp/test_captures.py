@@ -17,7 +17,7 @@ from app.otlp import decode_export_request, map_spans, span_event_id
 from app.otlp.decode import Span
 from app.otlp.mapping import MappingResult
 
-CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "captures"
+CAPTURES = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "captures"
 OTLP_PATH = "/opentelemetry/v1/traces"
 SCENARIO_1_SESSION = "72d4e941-3e9a-4659-9965-ad99c6e309a3"
 AUTO_SESSION = "0b9f8c2e-1111-4222-8333-444455556666"
