@@ -3,7 +3,7 @@
 
     python3 tasks.py serve [serve options]   run the server (embedded SQLite by default)
     python3 tasks.py test [pytest options]   run the whole test suite (SQLite and Postgres)
-    python3 tasks.py check                   ruff (lint + format) and mypy
+    python3 tasks.py check                   ruff (lint + format), mypy, the import contracts
     python3 tasks.py migrate [options]       upgrade the database schema (events-api migrate)
     python3 tasks.py bench-ingest|bench-search [options]
 
@@ -78,12 +78,13 @@ def main(args: list[str]) -> int:
     if command == "test":
         return run([python, "-m", "pytest", *rest])
     if command == "check":
-        for step in (
-            [python, "-m", "ruff", "check", "."],
-            [python, "-m", "ruff", "format", "--check", "."],
-            [python, "-m", "mypy"],
+        for label, step in (
+            ("ruff check", [python, "-m", "ruff", "check", "."]),
+            ("ruff format --check", [python, "-m", "ruff", "format", "--check", "."]),
+            ("mypy (strict)", [python, "-m", "mypy"]),
+            ("import contracts (lint-imports)", [str(venv / "lint-imports"), "--no-cache"]),
         ):
-            print("tasks.py:", " ".join(step[2:]), file=sys.stderr)
+            print("tasks.py:", label, file=sys.stderr)
             code = run(step)
             if code:
                 return code

@@ -64,7 +64,9 @@ def serve(
     if test_mode:
         os.environ["EVENTS_TEST_MODE"] = "true"
     settings = Settings()
-    if workers > 1 and settings.database_url.startswith("sqlite"):
+    from app.db.dialect import is_sqlite_url
+
+    if workers > 1 and is_sqlite_url(settings.database_url):
         raise typer.BadParameter("SQLite supports one worker only", param_hint="--workers")
     if workers > 1 and settings.test_mode:
         raise typer.BadParameter(
