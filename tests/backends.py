@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,7 +17,6 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "EVENTS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 
 
 def _asyncpg_dsn(url: str) -> str:

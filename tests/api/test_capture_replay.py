@@ -1,5 +1,6 @@
-"""Replays the requests the real SDK 1.7.0 sent (shared/reference/captures) and checks
-each answer against what the protocol (§1-§4) requires of it."""
+"""Replays the requests the real SDK 1.7.0 sent (tests/fixtures/sdk_captures) and checks
+each answer against what the protocol requires of it (docs/protocol.md#routes to
+docs/protocol.md#sessions)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ import httpx
 import orjson
 import pytest
 
-from tests.backends import SHARED_DIR
+from tests.fixtures import SDK_CAPTURES as CAPTURES
 
-CAPTURES = SHARED_DIR / "reference" / "captures"
 WRITE_PATH_PREFIXES = ("/events", "/v1/events", "/session", "/v1/sessions")
 READ_ROUTES = ("/v1/events/export", "/v1/events/search", "/v1/events/schema")
 SKIP_HEADERS = {"host", "content-length", "connection", "accept-encoding"}
@@ -46,7 +46,7 @@ async def send(client: httpx.AsyncClient, captured: dict[str, Any]) -> httpx.Res
 
 
 def check_answer(captured: dict[str, Any], response: httpx.Response) -> None:
-    """What §1-§4 require of the answer to each captured route."""
+    """What docs/protocol.md (routes to sessions) requires of the answer to each route."""
     method, path = captured["method"], captured["path"]
     assert response.status_code == 200, (method, path, response.text)
     body = response.json()

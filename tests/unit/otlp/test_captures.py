@@ -1,11 +1,11 @@
-"""The captured SDK 1.7.0 OTLP requests, decoded and mapped (protocol §8 scenarios 1, 11, 12)."""
+"""The captured SDK 1.7.0 OTLP requests, decoded and mapped (docs/protocol.md#scenarios:
+scenarios 1, 11 and 12)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -16,8 +16,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from app.otlp import decode_export_request, map_spans, span_event_id
 from app.otlp.decode import Span
 from app.otlp.mapping import MappingResult
+from tests.fixtures import SDK_CAPTURES as CAPTURES
 
-CAPTURES = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "captures"
 OTLP_PATH = "/opentelemetry/v1/traces"
 SCENARIO_1_SESSION = "72d4e941-3e9a-4659-9965-ad99c6e309a3"
 AUTO_SESSION = "0b9f8c2e-1111-4222-8333-444455556666"
