@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.body import error_location
+from app.api.database_errors import install_database_error_handlers
 from app.api.responses import JsonResponse
 from app.db.outage import is_database_outage
 from app.errors import ApiError, ServiceUnavailable, error_envelope
@@ -65,3 +66,4 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_unexpected)
+    install_database_error_handlers(app, retry_after_s=retry_after_s)

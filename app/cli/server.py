@@ -56,7 +56,7 @@ def serve(
     """Run the Events API server (migrating the database first unless told not to)."""
     import uvicorn
 
-    from app.db.migrate import upgrade
+    from app.cli.database import prepare_database
 
     if database_url:
         os.environ["EVENTS_DATABASE_URL"] = database_url
@@ -74,7 +74,12 @@ def serve(
         )
     checked_database_url(settings.database_url)
     if migrate_first:
-        upgrade(settings.database_url)
+        prepare_database(
+            settings.database_url,
+            migrate=True,
+            debug=log_level == "debug",
+            timeout_s=settings.db_connect_timeout_s,
+        )
     typer.echo(f"events-api: serving on http://{host}:{port} ({_describe(settings)})", err=True)
     uvicorn.run(
         "app.main:create_app_from_env",
@@ -95,12 +100,22 @@ def migrate(
     sql: Annotated[
         bool, typer.Option("--sql", help="Print the SQL instead of running it.")
     ] = False,
+    log_level: Annotated[
+        str, typer.Option(help="debug adds the traceback to a database error.")
+    ] = "info",
 ) -> None:
     """Upgrade the database schema to the newest revision."""
-    from app.db.migrate import upgrade
+    from app.cli.database import prepare_database
 
-    url = checked_database_url(database_url or Settings().database_url)
-    upgrade(url, sql=sql)
+    settings = Settings()
+    url = checked_database_url(database_url or settings.database_url)
+    prepare_database(
+        url,
+        migrate=True,
+        sql=sql,
+        debug=log_level == "debug",
+        timeout_s=settings.db_connect_timeout_s,
+    )
     if not sql:
         typer.echo("events-api: database is at the newest revision", err=True)
 

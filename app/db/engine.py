@@ -129,8 +129,9 @@ class Database:
                 yield conn
 
     async def ping(self) -> None:
+        """The database answers and has the schema (the events table)."""
         async with self.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+            await conn.execute(sa.text("SELECT 1 FROM events LIMIT 0"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

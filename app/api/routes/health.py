@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from app.api.deps import ServicesDep
 from app.api.responses import JsonResponse
+from app.db.problems import SCHEMA_NOT_MIGRATED, is_schema_missing
 from app.errors import ServiceUnavailable
 
 router = APIRouter(tags=["health"])
@@ -30,7 +31,9 @@ async def readyz(services: ServicesDep) -> JsonResponse:
         await services.db.ping()
     except Exception as exc:
         raise ServiceUnavailable(
-            f"database unreachable: {type(exc).__name__}",
+            SCHEMA_NOT_MIGRATED
+            if is_schema_missing(exc)
+            else f"database unreachable: {type(exc).__name__}",
             headers={"Retry-After": str(services.settings.retry_after_s)},
         ) from exc
     return JsonResponse({"status": "ready", "database": services.db.dialect})
