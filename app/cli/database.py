@@ -35,3 +35,26 @@ def prepare_database(
             traceback.print_exc()
         typer.echo(f"events-api: {line}", err=True)
         raise typer.Exit(2) from None
+
+
+def use_existing_database(url: str, *, timeout_s: float = 5, debug: bool = False) -> None:
+    """Say which database a command uses, and refuse (exit 2, one line) when it does not
+    exist or cannot be used: commands that only read or add rows never create one."""
+    from pathlib import Path
+
+    from app.db.engine import parse_database_url, sqlite_file
+    from app.db.problems import redacted
+
+    parsed = parse_database_url(url)
+    path = sqlite_file(parsed)
+    where = f" (file {path.resolve()})" if path is not None else ""
+    typer.echo(f"events-api: using the database {redacted(parsed)}{where}", err=True)
+    if path is not None and not Path(path).is_file():
+        typer.echo(
+            f"events-api: the database {redacted(parsed)} does not exist (no file "
+            f"{path.resolve()}); give the server's database with --database-url or "
+            "EVENTS_DATABASE_URL, or create this one with `events-api migrate`",
+            err=True,
+        )
+        raise typer.Exit(2)
+    prepare_database(url, migrate=False, debug=debug, timeout_s=timeout_s)

@@ -1,6 +1,7 @@
 """`events-api keys create|list|revoke`: the API keys of EVENTS_AUTH=keys.
 
-Each command upgrades the schema first (as `serve` does; `--no-migrate` skips it) and goes
+Each command names the database it uses and refuses one that does not exist (it never creates
+a database), upgrades the schema first (as `serve` does; `--no-migrate` skips it) and goes
 through the services and repositories, never raw SQL. Only `create` ever shows a key."""
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def _fail(message: str) -> NoReturn:
 
 def _run(database_url: str | None, migrate: bool, use: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``use(ApiKeyService)`` on the database, turning failures into one-line errors."""
+    from app.cli.database import use_existing_database
     from app.db.engine import Database, parse_database_url
     from app.db.outage import is_database_outage
     from app.errors import ApiError
@@ -57,6 +59,7 @@ def _run(database_url: str | None, migrate: bool, use: Callable[[Any], Awaitable
         parse_database_url(settings.database_url)
     except ValueError as exc:
         _fail(f"invalid settings: {exc}")
+    use_existing_database(settings.database_url, timeout_s=settings.db_connect_timeout_s)
 
     async def run() -> T:
         db = Database(settings)

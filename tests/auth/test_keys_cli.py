@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -98,7 +100,8 @@ def test_unsupported_or_unreachable_database_is_a_one_line_error(tmp_path: Path)
     code, _, err = run(
         "keys", "list", "--no-migrate", "--database-url", "postgresql+asyncpg://u@127.0.0.1:1/x"
     )
-    assert code == 1 and "cannot reach the database" in err
+    assert code == 2 and "cannot reach the database server at 127.0.0.1:1" in err
+    (tmp_path / "e.db").touch()  # a database without the schema
     code, _, err = run(
         "keys", "list", "--no-migrate", "--database-url", f"sqlite+aiosqlite:///{tmp_path}/e.db"
     )
@@ -135,3 +138,42 @@ def test_a_keys_server_honours_keys_made_and_revoked_by_the_cli(
         refused = httpx.post(f"{server.url}/v1/sessions", json={}, headers=auth, timeout=10)
         assert refused.status_code == 401
         assert refused.json()["message"] == "API key has been revoked"
+
+
+@pytest.mark.parametrize(
+    "args", [("keys", "list"), ("keys", "create", "--project", "p"), ("keys", "revoke", "abc")]
+)
+def test_keys_in_an_empty_directory_create_nothing_and_say_which_database(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTS_")}
+    result = subprocess.run(
+        [EVENTS_API, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert list(tmp_path.iterdir()) == []  # no ./data/, no SQLite file
+    expected_file = tmp_path.resolve() / "data" / "events.sqlite3"
+    using, refusal = result.stderr.strip().splitlines()
+    assert "using the database sqlite+aiosqlite:///./data/events.sqlite3" in using
+    assert str(expected_file) in using
+    assert "does not exist" in refusal and "--database-url" in refusal
+    assert result.stdout == ""
+
+
+async def test_keys_refuse_a_postgres_database_that_does_not_exist() -> None:
+    from sqlalchemy.engine import make_url
+
+    from tests.backends import POSTGRES_ADMIN_URL, postgres_available, require_postgres
+
+    require_postgres(await postgres_available())
+    url = make_url(POSTGRES_ADMIN_URL).set(database="events_keys_missing").render_as_string(False)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [EVENTS_API, "keys", "list", "--database-url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "'events_keys_missing' does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
