@@ -22,6 +22,7 @@ from app.cli.api_client import (
     resolve_base_url,
 )
 from app.cli.json_args import JsonArgReader
+from app.cli.rekey import with_new_ids
 from app.domain.records import EventType
 
 DEFAULT_BATCH_SIZE = 500
@@ -543,6 +544,12 @@ is a terminal; the output is then one combined {{"event_ids": [...], "success": 
 creates the session, and the following ones are sent with single_session false and each event's
 session_id set to the session the first one returned.
 
+The answer counts the events that were new ("created") and those whose event_id existed
+already ("already_existed": they are left as they were, the first write wins); the CLI also
+says so on stderr. --new-ids gives every event_id and session_id new UUIDs, rewriting
+parent_id and children_ids to match, so that a file exported with `search --all` loads again
+as a copy.
+
 {_JSON_INPUT_NOTE}""",
 )
 def create_batch(
@@ -564,11 +571,21 @@ def create_batch(
         int,
         typer.Option("--batch-size", min=1, help="Events sent per request"),
     ] = DEFAULT_BATCH_SIZE,
+    new_ids: Annotated[
+        bool,
+        typer.Option(
+            "--new-ids",
+            help="Give every event_id and session_id a new UUID (parent_id and children_ids "
+            "follow), to load a copy of exported events",
+        ),
+    ] = False,
     data_plane_url: DataPlaneUrl = None,
     api_key: ApiKey = None,
 ) -> None:
     reader = JsonArgReader()
     event_list = reader.events("--events", events)
+    if new_ids:
+        event_list = with_new_ids(event_list)
     options = _Body(reader)
     options.plain("single_session", single_session)
     options.json("session_properties", "--session-properties", session_properties)
@@ -581,8 +598,25 @@ def create_batch(
                 answer = _call(client.create_event_batch, body)
                 progress.update(advance=len(event_list))
             _print_json(answer)
+            _report_outcome(answer, len(event_list))
             return
-        _print_json(_create_in_chunks(client, chunks, options.fields, len(event_list)))
+        combined = _create_in_chunks(client, chunks, options.fields, len(event_list))
+        _print_json(combined)
+        _report_outcome(combined, len(event_list))
+
+
+def _report_outcome(answer: Any, total: int) -> None:
+    """One stderr line: how many events were new, how many existed already."""
+    if not isinstance(answer, dict):
+        return
+    created, existed = answer.get("created"), answer.get("already_existed")
+    if not isinstance(created, int) or not isinstance(existed, int):
+        typer.echo(f"events-api: sent {total} events (the server did not count them)", err=True)
+        return
+    line = f"events-api: {total} events: {created} new, {existed} already existed"
+    if existed:
+        line += " (left as they were: the first write wins; --new-ids loads a copy instead)"
+    typer.echo(line, err=True)
 
 
 def _create_in_chunks(
@@ -594,6 +628,8 @@ def _create_in_chunks(
     """Sends the chunks one by one and combines the answers."""
     event_ids: list[Any] = []
     session_ids: list[Any] = []
+    counts = {"created": 0, "already_existed": 0}
+    counted = True
     shared_session: str | None = None
     progress = _Progress("Creating events", total=total)
     with progress.shown():
@@ -615,6 +651,11 @@ def _create_in_chunks(
                 _fail(f"Error: unexpected answer from the server to a batch: {answer!r:.200}")
             event_ids.extend(ids)
             session_ids.append(answer.get("session_id"))
+            for key in counts:
+                if isinstance(answer.get(key), int):
+                    counts[key] += answer[key]
+                else:
+                    counted = False
             if index == 0 and options.get("single_session") is True:
                 if not isinstance(answer.get("session_id"), str):
                     _fail_partway(
@@ -630,6 +671,8 @@ def _create_in_chunks(
         combined["session_id"] = shared_session
     elif session_ids and session_ids[0] is not None and len(set(map(str, session_ids))) == 1:
         combined["session_id"] = session_ids[0]
+    if counted:
+        combined.update(counts)
     return combined
 
 

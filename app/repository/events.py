@@ -54,20 +54,20 @@ class EventRepository:
         self.conn = conn
         self.dialect = dialect_of(conn)
 
-    async def insert_many(self, records: Sequence[EventRecord]) -> None:
+    async def insert_many(self, records: Sequence[EventRecord]) -> int:
         """Insert all records in ONE statement; an (project_id, event_id) that exists
-        already is left as it is (first write wins)."""
+        already is left as it is (first write wins). Returns how many rows were new."""
         if not records:
-            return
+            return 0
         match self.dialect:
             case Dialect.POSTGRES:
-                await self._insert_many_postgres(records)
+                return await self._insert_many_postgres(records)
             case Dialect.SQLITE:
-                await self._insert_many_sqlite(records)
+                return await self._insert_many_sqlite(records)
             case _:
                 assert_never(self.dialect)
 
-    async def _insert_many_postgres(self, records: Sequence[EventRecord]) -> None:
+    async def _insert_many_postgres(self, records: Sequence[EventRecord]) -> int:
         params: dict[str, list[Any]] = {}
         for column in INSERT_COLUMNS:
             if column in JSON_COLUMNS:
@@ -86,9 +86,10 @@ class EventRepository:
             f"FROM unnest({arrays}) AS r({columns}) "
             "ON CONFLICT (project_id, event_id) DO NOTHING"
         )
-        await self.conn.execute(sa.text(sql), params)
+        result = await self.conn.execute(sa.text(sql), params)
+        return int(result.rowcount)
 
-    async def _insert_many_sqlite(self, records: Sequence[EventRecord]) -> None:
+    async def _insert_many_sqlite(self, records: Sequence[EventRecord]) -> int:
         rows = orjson.dumps([[r[c] for c in INSERT_COLUMNS] for r in records])  # type: ignore[literal-required]
         selected = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(INSERT_COLUMNS)))
         columns = ", ".join(INSERT_COLUMNS)
@@ -96,7 +97,8 @@ class EventRepository:
             f"INSERT INTO events ({columns}) SELECT {selected} FROM json_each(:rows) WHERE 1 "
             "ON CONFLICT (project_id, event_id) DO NOTHING"
         )
-        await self.conn.execute(sa.text(sql), {"rows": rows.decode()})
+        result = await self.conn.execute(sa.text(sql), {"rows": rows.decode()})
+        return int(result.rowcount)
 
     async def get(self, project_id: str, event_id: str) -> EventRecord | None:
         query = sa.select(events).where(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.clock import now_ms
 from app.db.engine import Database
@@ -14,6 +14,20 @@ from app.domain.records import EventRecord
 from app.errors import NotFound
 from app.otlp.linking import chosen_ids, parents_to_look_up
 from app.repository.events import EventRepository
+
+
+class BatchOutcome(NamedTuple):
+    """What a batch did: the event ids in request order, the shared session id (if any),
+    and how many events were new; the others had an event_id that existed already (or
+    repeated one earlier in the batch) and were left as they were (first write wins)."""
+
+    event_ids: list[str]
+    session_id: str | None
+    created: int
+
+    @property
+    def already_existed(self) -> int:
+        return len(self.event_ids) - self.created
 
 
 class EventService:
@@ -35,11 +49,10 @@ class EventService:
         single_session: bool = False,
         session_fields: Mapping[str, Any] | None = None,
         session_id: str | None = None,
-    ) -> tuple[list[str], str | None]:
+    ) -> BatchOutcome:
         """Store events in one transaction and one insert. With ``single_session`` one
         session event is created from ``session_fields`` and every event joins it; a
-        given ``session_id`` (session-scoped routes) overrides each event's. Returns the
-        event ids in request order and the shared session id, if any."""
+        given ``session_id`` (session-scoped routes) overrides each event's."""
         at = now_ms()
         session: EventRecord | None = None
         if single_session:
@@ -53,8 +66,8 @@ class EventService:
             repo = EventRepository(conn)
             if session is not None:
                 await repo.upsert_session(session)
-            await repo.insert_many(records)
-        return [r["event_id"] for r in records], session_id
+            created = await repo.insert_many(records)
+        return BatchOutcome([r["event_id"] for r in records], session_id, created)
 
     async def ingest_spans(
         self,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from app.api.batch_answer import batch_answer
 from app.api.body import JsonBody, validate
 from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
@@ -22,6 +23,7 @@ from app.schemas.events import (
     V1BatchBody,
     V1Event,
 )
+from app.services.events import BatchOutcome
 
 router = APIRouter(tags=["events"])
 
@@ -30,11 +32,8 @@ def _created(event_id: str) -> JsonResponse:
     return JsonResponse({"success": True, "event_id": event_id})
 
 
-def _batch_created(event_ids: list[str], session_id: str | None) -> JsonResponse:
-    body: dict[str, Any] = {"success": True, "event_ids": event_ids}
-    if session_id is not None:
-        body["session_id"] = session_id
-    return JsonResponse(body)
+def _batch_created(outcome: BatchOutcome) -> JsonResponse:
+    return JsonResponse(batch_answer(outcome))
 
 
 @router.post("/v1/events", openapi_extra=json_body(V1Event))
@@ -94,13 +93,13 @@ async def create_batch(
 ) -> JsonResponse:
     """Create many events in one transaction; strict (no legacy aliases)."""
     props = body.session_properties.model_dump() if body.session_properties else None
-    ids, session_id = await services.events.create_batch(
+    outcome = await services.events.create_batch(
         project,
         [event.model_dump() for event in body.events],
         single_session=body.single_session,
         session_fields=props,
     )
-    return _batch_created(ids, session_id)
+    return _batch_created(outcome)
 
 
 @router.post("/events/batch", openapi_extra=json_body(LegacyBatchBody))
@@ -111,13 +110,13 @@ async def create_batch_legacy(
 ) -> JsonResponse:
     """Create many events; accepts `is_single_session`, `session` and per-event `project`."""
     props = body.session_fields.model_dump() if body.session_fields else None
-    ids, session_id = await services.events.create_batch(
+    outcome = await services.events.create_batch(
         project,
         [event.model_dump() for event in body.events],
         single_session=body.wants_single_session,
         session_fields=props,
     )
-    return _batch_created(ids, session_id)
+    return _batch_created(outcome)
 
 
 def _model_event_fields(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -148,7 +147,7 @@ async def create_model_batch(
         for index, event in enumerate(body.model_events)
     ]
     props = body.session_fields.model_dump() if body.session_fields else None
-    ids, session_id = await services.events.create_batch(
+    outcome = await services.events.create_batch(
         project, items, single_session=body.wants_single_session, session_fields=props
     )
-    return _batch_created(ids, session_id)
+    return _batch_created(outcome)

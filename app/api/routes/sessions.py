@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from app.api.batch_answer import batch_answer
 from app.api.body import JsonBody
 from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
@@ -62,10 +63,10 @@ async def add_session_events(
     body: JsonBody[SessionBatchBody],
 ) -> JsonResponse:
     """Add events to a session; each event's `session_id` is overridden by the path."""
-    ids, _ = await services.events.create_batch(
+    outcome = await services.events.create_batch(
         project, [event.model_dump() for event in body.events], session_id=session_id
     )
-    return JsonResponse({"success": True, "event_ids": ids})
+    return JsonResponse(batch_answer(outcome, with_session=False))
 
 
 @router.post("/session/{session_id}/traces", openapi_extra=json_body(SessionTracesBody))
@@ -76,7 +77,7 @@ async def add_session_traces(
     body: JsonBody[SessionTracesBody],
 ) -> JsonResponse:
     """Legacy: add `events` (or the deprecated `logs`, never both) to a session."""
-    ids, _ = await services.events.create_batch(
+    outcome = await services.events.create_batch(
         project, [event.model_dump() for event in body.items], session_id=session_id
     )
-    return JsonResponse({"success": True, "event_ids": ids})
+    return JsonResponse(batch_answer(outcome, with_session=False))
