@@ -381,7 +381,7 @@ async def test_events_schema_lists_bucket_keys_per_type(
 async def test_export_treats_an_unknown_field_as_absent(
     client: httpx.AsyncClient, seeded: dict[str, Any]
 ) -> None:
-    # The SDK's own example (protocol §8.5) filters on a made-up field "x".
+    # The SDK's own example (docs/protocol.md#scenario-5) filters on a made-up field "x".
     for operator, value, expected in (
         ("exists", None, 0),
         ("is", "1", 0),

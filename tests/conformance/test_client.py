@@ -1,4 +1,5 @@
-"""§8.2-§8.10: the real HoneyHive SDK's REST client (1.7.0) against a real server.
+"""docs/protocol.md#scenario-2 to scenario-10: the real HoneyHive SDK's REST client (1.7.0) against
+a real server.
 
 `HoneyHive(...).events/.sessions` use the legacy routes; the generated services in
 `honeyhive._generated.services` use the v1 routes (as the CLI does). Every scenario reads
@@ -57,11 +58,12 @@ def is_uuid(value: Any) -> bool:
         return False
 
 
-# --------------------------------------------------------------------------- §8.2
+# ---------------------------------------------------------------------- docs/protocol.md#scenario-2
 
 
 def test_legacy_create_update_get(client: HoneyHive, cfg: APIConfig, api: Api) -> None:
-    """§8.2: events.create -> PUT /events updates (merge, replace, children_ids) -> getEvent."""
+    """docs/protocol.md#scenario-2: events.create -> PUT /events updates (merge, replace,
+    children_ids) -> getEvent."""
     sid = new_id()
     client.sessions.start(StartSessionRequest(session={"session_id": sid, "session_name": "s"}))
     created = client.events.create(
@@ -133,17 +135,18 @@ def test_legacy_create_update_get(client: HoneyHive, cfg: APIConfig, api: Api) -
     assert event["inputs"] == {"q": 1} and event["event_name"] == "t1"
 
 
-# --------------------------------------------------------------------------- §8.3, §8.4
+# ---------------------------------------------------------- docs/protocol.md#scenario-3, scenario-4
 
 
 def test_v1_create_update_get_defaults_and_unknown_key(cfg: APIConfig, api: Api) -> None:
-    """§8.3 and §8.4 through the generated v1 services (the CLI's routes)."""
+    """docs/protocol.md#scenario-3 and scenario-4 through the generated v1 services (the CLI's
+    routes)."""
     created = Events_service.createEvent(
         cfg, data=v1.PostEventRequest(event_type="tool", inputs={})
     )
     assert created.success is True
     event = api.get_event(created.event_id)
-    # §8.4 defaults.
+    # docs/protocol.md#scenario-4 defaults.
     assert is_uuid(event["event_id"]) and is_uuid(event["session_id"])
     assert event["parent_id"] == event["session_id"]
     assert event["event_name"] == "unknown" and event["source"] == "unknown"
@@ -188,7 +191,7 @@ def test_v1_create_update_get_defaults_and_unknown_key(cfg: APIConfig, api: Api)
     assert raised.value.status_code == 400 and "event_type" in str(raised.value)
 
 
-# --------------------------------------------------------------------------- §8.5
+# ---------------------------------------------------------------------- docs/protocol.md#scenario-5
 
 
 def seed_export_session(client: HoneyHive) -> tuple[str, dict[str, str]]:
@@ -226,7 +229,8 @@ def seed_export_session(client: HoneyHive) -> tuple[str, dict[str, str]]:
 
 
 def test_export_filters_date_range_projections_and_pages(client: HoneyHive) -> None:
-    """§8.5: export() with a string-valued number filter, a $gte/$lte range, projections,
+    """docs/protocol.md#scenario-5: export() with a string-valued number filter, a $gte/$lte range,
+    projections,
     limit and page; totals are the matches before paging; answers parse as LegacyEvent."""
     sid, ids = seed_export_session(client)
     filters: list[Any] = [
@@ -280,7 +284,8 @@ def test_export_filters_date_range_projections_and_pages(client: HoneyHive) -> N
 
 
 def test_list_with_relative_range_and_exists_filter(client: HoneyHive) -> None:
-    """§8.5: events.list(GetEventsQuery(dateRange={"relative": "7d"}, ...)); the SDK drops
+    """docs/protocol.md#scenario-5: events.list(GetEventsQuery(dateRange={"relative": "7d"}, ...));
+    the SDK drops
     the None value of an `exists` filter and sends limit as 10.0."""
     now_ms = int(datetime.now(tz=UTC).timestamp() * 1000)
     batch = client.events.create_batch(
@@ -338,7 +343,8 @@ def test_list_with_relative_range_and_exists_filter(client: HoneyHive) -> None:
 
 
 def test_list_with_the_protocol_example_filter_on_an_unknown_field(client: HoneyHive) -> None:
-    """§8.5 verbatim: `{"field": "x", "operator": "exists"}` names no event field. The
+    """docs/protocol.md#scenario-5 verbatim: `{"field": "x", "operator": "exists"}` names no event
+    field. The
     real client sends it; a conforming server answers it (nothing has a field "x"),
     it does not fail the SDK call."""
     sid = client.events.create_batch(
@@ -362,7 +368,8 @@ def test_list_with_the_protocol_example_filter_on_an_unknown_field(client: Honey
 
 
 def test_get_by_session_id_returns_the_session_oldest_first(client: HoneyHive) -> None:
-    """§8.5: get_by_session_id() = export(session_id is X, limit 1000), sorted ascending."""
+    """docs/protocol.md#scenario-5: get_by_session_id() = export(session_id is X, limit 1000),
+    sorted ascending."""
     sid = new_id()
     client.sessions.start(
         StartSessionRequest(
@@ -390,13 +397,13 @@ def test_get_by_session_id_returns_the_session_oldest_first(client: HoneyHive) -
     assert all(e.session_id == sid for e in result.events)
 
 
-# --------------------------------------------------------------------------- §8.6
+# ---------------------------------------------------------------------- docs/protocol.md#scenario-6
 
 
 def test_generated_search_with_evaluation_id_date_range_and_limits(
     client: HoneyHive, cfg: APIConfig
 ) -> None:
-    """§8.6 through the generated searchEvents (POST /v1/events/search)."""
+    """docs/protocol.md#scenario-6 through the generated searchEvents (POST /v1/events/search)."""
     run_id = f"run-{uuid.uuid4().hex}"
     client.events.create_batch(
         PostEventBatchRequest(
@@ -446,13 +453,14 @@ def test_generated_search_with_evaluation_id_date_range_and_limits(
     assert raised.value.status_code == 400 and raised.value.error_code == "BAD_REQUEST"
 
 
-# --------------------------------------------------------------------------- §8.7
+# ---------------------------------------------------------------------- docs/protocol.md#scenario-7
 
 
 def test_legacy_batch_with_aliases_creates_one_session(
     client: HoneyHive, cfg: APIConfig, api: Api
 ) -> None:
-    """§8.7: create_batch(is_single_session=True, session={...}) with per-event `project`."""
+    """docs/protocol.md#scenario-7: create_batch(is_single_session=True, session={...}) with
+    per-event `project`."""
     own_id = new_id()
     batch = client.events.create_batch(
         PostEventBatchRequest(
@@ -522,11 +530,12 @@ def test_legacy_batch_with_aliases_creates_one_session(
     assert raised.value.status_code == 400 and "project" in str(raised.value)
 
 
-# --------------------------------------------------------------------------- §8.8
+# ---------------------------------------------------------------------- docs/protocol.md#scenario-8
 
 
 def test_session_start_twice_merges_metadata(client: HoneyHive, cfg: APIConfig, api: Api) -> None:
-    """§8.8: starting one session id twice answers the same, merged session."""
+    """docs/protocol.md#scenario-8: starting one session id twice answers the same, merged
+    session."""
     sid = new_id()
     first = client.sessions.start(
         StartSessionRequest(
@@ -576,11 +585,12 @@ def test_session_start_twice_merges_metadata(client: HoneyHive, cfg: APIConfig, 
     assert stored["event_type"] == "session" and stored["event_id"] == v1_session.session_id
 
 
-# --------------------------------------------------------------------------- §8.9
+# ---------------------------------------------------------------------- docs/protocol.md#scenario-9
 
 
 def test_session_scoped_batches(client: HoneyHive, cfg: APIConfig, api: Api) -> None:
-    """§8.9: the path's session id overrides every event's; logs+events together -> 400."""
+    """docs/protocol.md#scenario-9: the path's session id overrides every event's; logs+events
+    together -> 400."""
     sid = client.sessions.start({"session_name": "scoped"}).session_id
     answer = Sessions_service.createSessionEventBatch(
         cfg,
@@ -621,11 +631,12 @@ def test_session_scoped_batches(client: HoneyHive, cfg: APIConfig, api: Api) -> 
     assert len(api.session_events(sid)) == 4  # nothing written
 
 
-# --------------------------------------------------------------------------- §8.10
+# --------------------------------------------------------------------- docs/protocol.md#scenario-10
 
 
 def test_errors_reach_the_sdk_with_our_message(client: HoneyHive, cfg: APIConfig) -> None:
-    """§8.10 / §7: error answers raise the SDK's exceptions carrying the server's message."""
+    """docs/protocol.md#scenario-10 and docs/protocol.md#errors: error answers raise the SDK's
+    exceptions carrying the server's message."""
     missing = new_id()
     with pytest.raises(HTTPException) as raised:
         client.events.update(UpdateEventRequest(event_id=missing, metadata={"a": 1}))
@@ -771,13 +782,14 @@ def test_number_filters_on_an_integer_beyond_2_53(cfg: APIConfig, api: Api) -> N
     assert count("less than", big + 1) == 1
 
 
-# --------------------------------------------------------------------------- §1.0 E12
+# ------------------------------------------------------- docs/protocol.md#routes (the schema route)
 
 
 def test_legacy_events_schema_route(client: HoneyHive, cfg: APIConfig) -> None:
     """E12: the generated getEventsSchemaLegacy -> GET /v1/events/schema answers 200 with
     `fields`, `datasets`, `mappings` (all required by the SDK's model), also for the
-    Python-repr dateRange the generated client really sends (§9.10)."""
+    Python-repr dateRange the generated client really sends (docs/protocol.md#open-questions,
+    10)."""
     run_id = f"run-{uuid.uuid4().hex}"
     client.events.create(
         PostEventRequest(

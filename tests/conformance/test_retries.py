@@ -1,4 +1,5 @@
-"""§8.10 / §7 retries: the server's own 503 answers (armed through test mode's
+"""docs/protocol.md#scenario-10 and docs/protocol.md#errors retries: the server's own 503 answers
+(armed through test mode's
 `/_test/faults`) as the real SDK meets them.
 
 This uses a second server per backend, started with `--test-mode` and project-per-token

@@ -1,4 +1,5 @@
-"""§8.1, §8.11, §8.12: the real HoneyHive tracer (1.7.0) against a real server.
+"""docs/protocol.md#scenario-1, scenario-11, scenario-12: the real HoneyHive tracer (1.7.0) against
+a real server.
 
 Each scenario ran in its own interpreter (tracer_scenario.py, see conftest.tracer_runs);
 here we check what the server STORED, read back through search and the session tree.
@@ -137,14 +138,15 @@ def check_main_scenario(api: Api, run: TracerRun) -> None:
 
 @pytest.mark.parametrize("tracer_run", ["json"], indirect=True)
 def test_tracer_json_spans_and_session_enrichment(api: Api, tracer_run: TracerRun) -> None:
-    """§8.1: the default OTLP/JSON export."""
+    """docs/protocol.md#scenario-1: the default OTLP/JSON export."""
     check_wire(tracer_run, "application/json")
     check_main_scenario(api, tracer_run)
 
 
 @pytest.mark.parametrize("tracer_run", ["protobuf"], indirect=True)
 def test_tracer_protobuf_spans_map_the_same(api: Api, tracer_run: TracerRun) -> None:
-    """§8.11: HH_OTLP_PROTOCOL=http/protobuf switches to the stock OTLP exporter."""
+    """docs/protocol.md#scenario-11: HH_OTLP_PROTOCOL=http/protobuf switches to the stock OTLP
+    exporter."""
     check_wire(tracer_run, "application/x-protobuf")
     check_main_scenario(api, tracer_run)
 
@@ -153,7 +155,8 @@ def test_tracer_protobuf_spans_map_the_same(api: Api, tracer_run: TracerRun) -> 
 def test_tracer_skip_backend_session_creation_auto_creates_the_session(
     api: Api, tracer_run: TracerRun
 ) -> None:
-    """§8.12: no /session/start; the server creates the session from the span."""
+    """docs/protocol.md#scenario-12: no /session/start; the server creates the session from the
+    span."""
     out = tracer_run.out
     assert out["flushed"] is True, tracer_run.describe()
     assert out["result"] == {"a": [1, {"b": 2}]}

@@ -31,7 +31,8 @@ Scenario = tuple[HoneyHiveTracer, dict[str, object]]
 
 
 def main_scenario(common: dict[str, object]) -> Scenario:
-    """§8.1 (and §8.11 with HH_OTLP_PROTOCOL=http/protobuf): nested chain -> tool spans
+    """docs/protocol.md#scenario-1 (and scenario-11 with HH_OTLP_PROTOCOL=http/protobuf): nested
+    chain -> tool spans
     with enrichment, a failing model span, and session enrichment."""
     tracer = HoneyHiveTracer.init(**common, source="conformance", session_name="tracer-scenario")
 
@@ -76,7 +77,8 @@ def main_scenario(common: dict[str, object]) -> Scenario:
 
 
 def autocreate_scenario(common: dict[str, object]) -> Scenario:
-    """§8.12: no /session/start; the span asks the server to create the session."""
+    """docs/protocol.md#scenario-12: no /session/start; the span asks the server to create the
+    session."""
     tracer = HoneyHiveTracer.init(**common, source="auto", skip_backend_session_creation=True)
     session_id = os.environ["CONFORMANCE_SESSION_ID"]
     tracer.create_session(session_id=session_id, session_name="auto-sess", skip_api_call=True)
@@ -113,7 +115,8 @@ def evaluation_scenario(common: dict[str, object]) -> Scenario:
 
 
 def single_span_scenario(common: dict[str, object]) -> Scenario:
-    """§8.10: one model span; the test makes the server answer its export 503."""
+    """docs/protocol.md#scenario-10: one model span; the test makes the server answer its export
+    503."""
     tracer = HoneyHiveTracer.init(**common, source="otlp", session_name="otlp-503")
 
     @trace(event_type="model", event_name="llm_call", tracer=tracer)
