@@ -4,8 +4,8 @@ The real `honeyhive` 1.7.0 SDK (tracer and REST client) and the stock OpenTeleme
 exporters talk to a real `events-api serve` on a free loopback port, once on SQLite and
 once on Postgres; every test reads back what the server stored through the API.
 
-Where the scenarios of docs/protocol.md#scenarios live (scenario-N is the anchor
-docs/protocol.md#scenario-N):
+Where the scenarios of docs/protocol.md#scenarios live (each scenario-N below is an anchor
+of docs/protocol.md):
 
     scenario-1  tracer, OTLP/JSON          test_tracer  test_tracer_json_spans_and_session_...
     scenario-2  legacy create/update/get   test_client  test_legacy_create_update_get

@@ -1,4 +1,4 @@
-"""The README's search section is checked against the code: operator/type table, fields, units."""
+"""docs/search.md is checked against the code: operator/type table, fields, units, limits."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 from app.domain.records import JSON_BUCKETS
+from app.schemas.search import EXPORT_MAX_LIMIT, SEARCH_MAX_LIMIT, ExportBody, SearchBody
 from app.search.daterange import RELATIVE_UNITS_MS
 from app.search.filters import COLUMN_KINDS, FILTER_TYPES, OPERATORS, OPERATORS_BY_TYPE
 
-DOC = Path(__file__).resolve().parents[2] / "README.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "search.md"
 NOT_ALLOWED = "—"
 
 
@@ -51,3 +52,12 @@ def test_relative_units_are_documented() -> None:
     assert grammar is not None
     documented = set(re.findall(r"`([a-zA-Z])` =", grammar.group(1)))
     assert documented == set(RELATIVE_UNITS_MS)
+
+
+def test_page_size_defaults_and_maximums_are_documented() -> None:
+    _, *rows = _table_after("| route |")
+    documented = {row[0]: (int(row[1]), int(row[2])) for row in rows}
+    assert documented == {
+        "`POST /v1/events/search`": (SearchBody.model_fields["limit"].default, SEARCH_MAX_LIMIT),
+        "`POST /v1/events/export`": (ExportBody.model_fields["limit"].default, EXPORT_MAX_LIMIT),
+    }

@@ -17,7 +17,7 @@ from app.otlp import RULES, map_spans, span_event_id
 from app.otlp.decode import Span, SpanEvent
 from app.otlp.mapping import SCALAR_TARGETS, X_SOURCE_HEADER, MappingResult
 
-DOC = Path(__file__).resolve().parents[3] / "README.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "otlp.md"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SID = "11111111-2222-4333-8444-555555555555"
 START = 1_700_000_000_123_456_789
