@@ -72,7 +72,7 @@ def uv() -> str:
     local = TOOLS / BIN / "uv"
     if not local.exists():
         say(f"first run: installing uv {UV_VERSION} (the package manager) into .tools/")
-        step([sys.executable, "-m", "venv", str(TOOLS)], "creating .tools/")
+        step([sys.executable, "-m", "venv", str(TOOLS)], "creating .tools/ (a venv with pip)")
         step(
             [
                 str(TOOLS / BIN / "python"),
@@ -96,10 +96,8 @@ def sync() -> Path:
     if first:
         say("installing the locked dependencies (uv.lock) into .venv/; about a minute")
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_PROJECT_ENVIRONMENT": ".venv"}
-    argv = [tool, "sync", "--frozen", "--python", sys.executable]
-    if not first:
-        argv.append("--quiet")
-    step(argv, "uv sync", cwd=ROOT, env=env)
+    argv = [tool, "sync", "--frozen", "--quiet", "--python", sys.executable]
+    step(argv, "uv sync (installing packages)" if first else "uv sync", cwd=ROOT, env=env)
     if first:
         say("dependencies installed; later runs start at once")
     return VENV / BIN

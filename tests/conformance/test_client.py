@@ -745,7 +745,7 @@ def test_number_filters_on_an_integer_beyond_2_53(cfg: APIConfig, api: Api) -> N
     `greater than` and `less than` agree that it equals itself on every backend (ids of this
     size, e.g. snowflake ids, are common in metadata). The filters go as JSON integers (the
     generated SDK models turn such a value into a double, whose comparison with an integer
-    beyond 2**53 the README documents as backend-dependent)."""
+    beyond 2**53 docs/search.md documents as backend-dependent)."""
     marker = uuid.uuid4().hex
     big = 2**60
     Events_service.createEvent(

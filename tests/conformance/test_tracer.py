@@ -90,7 +90,7 @@ def check_main_scenario(api: Api, run: TracerRun) -> None:
     # outer: a chain, named after the function, with its arguments, config and result.
     assert outer["event_type"] == "chain"
     assert outer["inputs"]["question"] == "hello"
-    # dict arguments arrive as JSON text and are kept as such (the README's OTLP section).
+    # dict arguments arrive as JSON text and are kept as such (docs/otlp.md).
     assert outer["inputs"] == {"question": "hello", "ctx": '{"k": [1, 2]}'}
     assert outer["outputs"] == {"result": {"answer": "hello:5"}}
     assert outer["config"] == {"model": "gpt-x", "temperature": 0.1}

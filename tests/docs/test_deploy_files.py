@@ -1,4 +1,4 @@
-"""docker-compose.yml and the Dockerfile deliver what the README promises (no Docker engine
+"""docker-compose.yml and the Dockerfile deliver what the README and docs/ promise (no Docker engine
 runs here, so the files themselves are checked)."""
 
 from __future__ import annotations

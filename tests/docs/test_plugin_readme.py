@@ -10,7 +10,7 @@ from app.main import create_app
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "docs" / "testing.md").read_text()
+TESTING_DOC = (ROOT / "docs" / "testing.md").read_text()
 SETTINGS_DOC = (ROOT / "docs" / "configuration.md").read_text()
 CLI_DOC = (ROOT / "docs" / "cli.md").read_text()
 EXAMPLE = Path(__file__).resolve().parents[1] / "plugin" / "test_readme_example.py"
@@ -18,16 +18,16 @@ MARKER = "<!-- tests/plugin/test_readme_example.py -->\n```python\n"
 
 
 def readme_example() -> str:
-    start = README.index(MARKER) + len(MARKER)
-    return README[start : README.index("```\n", start)]
+    start = TESTING_DOC.index(MARKER) + len(MARKER)
+    return TESTING_DOC[start : TESTING_DOC.index("```\n", start)]
 
 
-def test_readme_plugin_example_is_the_tested_file() -> None:
-    assert README.count(MARKER) == 1
+def test_docs_plugin_example_is_the_tested_file() -> None:
+    assert TESTING_DOC.count(MARKER) == 1
     assert readme_example() == EXAMPLE.read_text()
 
 
-def test_readme_documents_every_test_route(tmp_path: Path) -> None:
+def test_docs_document_every_test_route(tmp_path: Path) -> None:
     app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", test_mode=True))
     routes = {
         (method.upper(), path)
@@ -37,10 +37,10 @@ def test_readme_documents_every_test_route(tmp_path: Path) -> None:
     }
     assert len(routes) == 6
     for method, path in routes:
-        assert re.search(rf"`{method} {re.escape(path)}[`\[?]", README), (method, path)
+        assert re.search(rf"`{method} {re.escape(path)}[`\[?]", TESTING_DOC), (method, path)
 
 
-def test_readme_documents_the_auth_and_test_settings() -> None:
+def test_docs_document_the_auth_and_test_settings() -> None:
     for name in (
         "auth",
         "project_per_token",
