@@ -12,23 +12,15 @@ import logging
 import time
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI, Request
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.responses import JsonResponse
 from app.db.outage import is_database_outage
-from app.db.problems import SCHEMA_NOT_MIGRATED, is_schema_missing
+from app.db.problems import DATABASE_ERRORS, SCHEMA_NOT_MIGRATED, is_schema_missing
 from app.errors import ServiceUnavailable
 
 logger = logging.getLogger("app.errors")
 LOG_EVERY_S = 30.0
-DATABASE_ERRORS: tuple[type[Exception], ...] = (
-    SQLAlchemyError,
-    OSError,
-    asyncpg.exceptions.PostgresError,
-    asyncpg.exceptions.InterfaceError,
-)
 
 
 class RateLimitedLog:

@@ -6,9 +6,18 @@ import socket
 import sqlite3
 from collections.abc import Iterator
 
+import asyncpg
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 SCHEMA_NOT_MIGRATED = "database schema is not migrated; run `events-api migrate`"
+# What the database layer raises when it fails: the classes the API's handlers look at.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    SQLAlchemyError,
+    OSError,
+    asyncpg.exceptions.PostgresError,
+    asyncpg.exceptions.InterfaceError,
+)
 
 
 def redacted(url: str | URL) -> str:
@@ -35,8 +44,6 @@ def causes(error: BaseException) -> Iterator[BaseException]:
 
 def is_schema_missing(error: BaseException) -> bool:
     """True when a query failed because the tables do not exist (not migrated yet)."""
-    import asyncpg
-
     for cause in causes(error):
         if isinstance(cause, asyncpg.exceptions.UndefinedTableError):
             return True
@@ -48,8 +55,6 @@ def is_schema_missing(error: BaseException) -> bool:
 def explain_connect_error(url: str, error: BaseException) -> str | None:
     """One line saying why ``url`` could not be used and how to fix it; None when ``error``
     is not about reaching, opening or logging in to the database."""
-    import asyncpg
-
     parsed = make_url(url)
     shown = redacted(parsed)
     where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"

@@ -98,4 +98,5 @@ def test_a_fresh_clone_without_anything_beside_it_passes_its_tests(tmp_path: Pat
     summary = lines[-1][1]
     assert " passed" in summary and "failed" not in summary and "error" not in summary, output
     assert "skipped" not in summary or not IN_CI, summary
-    assert not (tmp_path / "shared").exists()
+    # Still nothing beside the clone (no ../shared, no other checkout).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events-api-server"]
