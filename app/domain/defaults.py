@@ -1,4 +1,7 @@
-"""Server-side defaults that turn a validated create body into a stored event (§1.6)."""
+"""Server-side defaults that turn a validated create body into a stored event.
+
+Wire protocol: docs/protocol.md#defaults.
+"""
 
 from __future__ import annotations
 

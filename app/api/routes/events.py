@@ -1,4 +1,7 @@
-"""Routes that create, update and read single events and batches (§1, §3.1, §3.2)."""
+"""Routes that create, update and read single events and batches.
+
+Wire protocol: docs/protocol.md#event-fields, #update and #batches.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""OTLP/HTTP trace ingestion: POST /opentelemetry/v1/traces (the SDK) and /v1/traces (§5)."""
+"""OTLP/HTTP trace ingestion: POST /opentelemetry/v1/traces (the SDK) and /v1/traces.
+
+Wire protocol: docs/protocol.md#otlp.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Routes that read events back: search, export, session trees, the field schema (§2)."""
+"""Routes that read events back: search, export, session trees, the field schema.
+
+Wire protocol: docs/protocol.md#search and #export.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Routes that start sessions and add events to a session (§4, §3.3)."""
+"""Routes that start sessions and add events to a session.
+
+Wire protocol: docs/protocol.md#sessions and #session-batches.
+"""
 
 from __future__ import annotations
 
