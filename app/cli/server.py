@@ -64,9 +64,9 @@ def serve(
     if test_mode:
         os.environ["EVENTS_TEST_MODE"] = "true"
     settings = Settings()
-    from app.db.dialect import is_sqlite_url
+    from app.db.dialect import single_process_only
 
-    if workers > 1 and is_sqlite_url(settings.database_url):
+    if workers > 1 and single_process_only(settings.database_url):
         raise typer.BadParameter("SQLite supports one worker only", param_hint="--workers")
     if workers > 1 and settings.test_mode:
         raise typer.BadParameter(

@@ -39,8 +39,9 @@ def dialect_of(conn: AsyncConnection | sa.Connection) -> Dialect:
     return Dialect.of_name(conn.dialect.name)
 
 
-def is_sqlite_url(raw_url: str) -> bool:
-    """True for an SQLite database URL (one writer process per file)."""
+def single_process_only(raw_url: str) -> bool:
+    """True when only one server process may use the database (SQLite: one writer per file,
+    queued inside the process)."""
     return raw_url.startswith(Dialect.SQLITE.value)
 
 
