@@ -76,11 +76,9 @@ def test_every_protocol_reference_names_an_anchor_of_protocol_md() -> None:
 
 def test_no_section_numbers_of_documents_outside_the_repository() -> None:
     me = Path(__file__).resolve()
-    # app/ still cites the old notes in a few module docstrings; the lead replaces those
-    # while moving the files (issue 14). Everything else cites docs/protocol.md anchors.
     for path in tracked_files():
         relative = path.relative_to(ROOT)
-        if relative.parts[0] == "app" or path.suffix not in (".py", ".md") or path == me:
+        if path.suffix not in (".py", ".md") or path == me:
             continue
         assert "\N{SECTION SIGN}" not in path.read_text(encoding="utf-8"), str(relative)
 
