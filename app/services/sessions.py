@@ -1,0 +1,68 @@
+"""Use cases of the trace browser: pages of sessions with their rollups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.db.engine import Database
+from app.domain.projects import Project
+from app.domain.records import EventRecord
+from app.repository.sessions import SessionRepository, SessionRollup
+from app.search.daterange import DateWindow
+from app.search.filters import Filter
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session: EventRecord
+    rollup: SessionRollup
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPage:
+    rows: list[SessionSummary]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+class SessionListService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def page(
+        self,
+        project: Project,
+        filters: Sequence[Filter],
+        window: DateWindow | None,
+        *,
+        page: int,
+        per_page: int,
+    ) -> SessionPage:
+        """Sessions matching the filters (on the session events), newest first, with the
+        event count, error flag, end and metadata sums of each; read from one snapshot.
+        One extra row is read to tell whether a next page exists (no count of all)."""
+        async with self.db.transaction(write=False) as conn:
+            repo = SessionRepository(conn, self.db.dialect)
+            sessions = await repo.page(
+                project.id, filters, window, limit=per_page + 1, offset=(page - 1) * per_page
+            )
+            shown = sessions[:per_page]
+            rollups = {
+                r.session_id: r
+                for r in await repo.rollups(project.id, [s["session_id"] for s in shown])
+            }
+        rows = [
+            SessionSummary(
+                session=s,
+                rollup=rollups.get(
+                    s["session_id"],
+                    SessionRollup(s["session_id"], 0, s["error"] is not None, None, {}),
+                ),
+            )
+            for s in shown
+        ]
+        return SessionPage(
+            rows=rows, page=page, per_page=per_page, has_next=len(sessions) > per_page
+        )
