@@ -15,6 +15,7 @@ _NICE_STEPS_MS: Final[tuple[float, ...]] = (*(m * 10**e for e in range(-1, 7) fo
 
 @dataclass(frozen=True, slots=True)
 class TraceRow:
+    # The tree node itself (its `children` included; rows are what a view walks).
     event: Mapping[str, Any]
     depth: int
     parent_id: str | None
@@ -77,12 +78,16 @@ def layout_trace(tree: Mapping[str, Any]) -> Trace:
     rows: list[TraceRow] = []
     for node, depth, parent in flat:
         node_start = float(node["start_time"])
-        duration = max(event_end_ms(node) - node_start, 0.0)
+        extent = max(event_end_ms(node) - node_start, 0.0)
+        # The stored duration when there is one; a session without one spans its events.
+        duration = float(node["duration"]) if node.get("duration") is not None else extent
+        if depth == 0 and node.get("duration") is None:
+            duration = end - node_start
         offset = 100 * (node_start - start) / span
-        width = max(100 * duration / span, MIN_BAR_PCT)
+        width = max(100 * (duration if depth == 0 else extent) / span, MIN_BAR_PCT)
         rows.append(
             TraceRow(
-                event={k: v for k, v in node.items() if k != "children"},
+                event=node,
                 depth=depth,
                 parent_id=parent,
                 num_children=len(node.get("children") or ()),

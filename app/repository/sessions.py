@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -43,6 +43,21 @@ def _metadata_number(dialect: str, key: str) -> sa.ColumnElement[Any]:
         f"CASE WHEN json_type(events.metadata, '$.{key}') IN ('integer', 'real') "
         f"THEN json_extract(events.metadata, '$.{key}') END"
     )
+
+
+# The narrow columns a session's outline needs (no JSON buckets but rollup numbers).
+OUTLINE_COLUMNS: Final[tuple[str, ...]] = (
+    "event_id",
+    "session_id",
+    "parent_id",
+    "event_type",
+    "event_name",
+    "source",
+    "error",
+    "start_time",
+    "end_time",
+    "duration",
+)
 
 
 class SessionRepository:
@@ -115,4 +130,26 @@ class SessionRepository:
                     sums={key: float(mapping[key] or 0) for key in ROLLUP_METADATA_KEYS},
                 )
             )
+        return found
+
+    async def outline(self, project_id: str, session_id: str) -> list[dict[str, Any]]:
+        """Every event of the session with its narrow columns only, and as ``metadata``
+        just the ROLLUP_METADATA_KEYS that are numbers (read through the session index;
+        no JSON bucket is sent or decoded)."""
+        numbers = [
+            _metadata_number(self.dialect, key).label(f"m_{key}") for key in ROLLUP_METADATA_KEYS
+        ]
+        query = sa.select(*(events.c[name] for name in OUTLINE_COLUMNS), *numbers).where(
+            events.c.project_id == project_id, events.c.session_id == session_id
+        )
+        found: list[dict[str, Any]] = []
+        for row in await self.conn.execute(query):
+            mapping = row._mapping
+            record = {name: mapping[name] for name in OUTLINE_COLUMNS}
+            record["metadata"] = {
+                key: mapping[f"m_{key}"]
+                for key in ROLLUP_METADATA_KEYS
+                if mapping[f"m_{key}"] is not None
+            }
+            found.append(record)
         return found

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.db.engine import Database
 from app.domain.projects import Project
 from app.domain.records import EventRecord
+from app.domain.session_tree import build_session_tree
+from app.errors import NotFound
 from app.repository.sessions import SessionRepository, SessionRollup
 from app.search.daterange import DateWindow
 from app.search.filters import Filter
@@ -66,3 +69,17 @@ class SessionListService:
         return SessionPage(
             rows=rows, page=page, per_page=per_page, has_next=len(sessions) > per_page
         )
+
+    async def outline(self, project: Project, session_id: str) -> dict[str, Any]:
+        """The session's event tree with rollups, as GET /v1/sessions/{id} builds it, but
+        of narrow rows: ids, type, name, source, error, times, and the rollup numbers of
+        metadata (the detail pane reads an event whole when it is selected)."""
+        async with self.db.transaction(write=False) as conn:
+            found = await SessionRepository(conn, self.db.dialect).outline(project.id, session_id)
+        session = next(
+            (e for e in found if e["event_id"] == session_id and e["event_type"] == "session"),
+            None,
+        )
+        if session is None:
+            raise NotFound(f"Session not found: {session_id}")
+        return build_session_tree(session, found)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlencode
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -16,7 +18,7 @@ from app.api.deps import Services
 from app.api.responses import JsonResponse
 from app.domain.projects import Project
 from app.domain.search_query import SearchQuery
-from app.domain.trace_view import layout_trace
+from app.domain.trace_view import Trace, layout_trace
 from app.errors import NotFound
 from app.services.sessions import SessionListService
 from app.ui import present
@@ -29,6 +31,7 @@ from app.ui.query import (
     ViewQuery,
     parse_view_query,
 )
+from app.ui.tree_rows import tree_rows
 
 HERE: Final = Path(__file__).parent
 SESSIONS_PER_PAGE: Final[int] = 25
@@ -64,6 +67,7 @@ def make_templates() -> Jinja2Templates:
         POLL_MS=POLL_MS,
         conversation=present.conversation,
         tokens_of=present.tokens_of,
+        tree_rows=tree_rows,
     )
     return templates
 
@@ -112,6 +116,30 @@ def _to_login(request: Request) -> Response:
     return RedirectResponse(f"/ui/login?{urlencode({'next': target})}", status_code=303)
 
 
+def outline_etag(trace: Trace) -> str:
+    """A validator of everything a session's live fragment shows."""
+    digest = hashlib.blake2b(digest_size=16)
+    for row in trace.rows:
+        e = row.event
+        digest.update(
+            orjson.dumps(
+                [
+                    e["event_id"],
+                    e["parent_id"],
+                    e["event_type"],
+                    e["event_name"],
+                    e["source"],
+                    e["error"],
+                    e["start_time"],
+                    e["end_time"],
+                    e["duration"],
+                    e.get("metadata"),
+                ]
+            )
+        )
+    return f'"{digest.hexdigest()}"'
+
+
 def build_router(ui: Ui) -> APIRouter:
     router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -139,11 +167,12 @@ def build_router(ui: Ui) -> APIRouter:
 
     @router.get("/sessions/{session_id}")
     async def session_page(session_id: str, request: Request) -> Response:
+        started = time.perf_counter()
         project = await _project(ui, request)
         if project is None:
             return _to_login(request)
         try:
-            tree = await ui.services.search.session_tree(project, session_id)
+            tree = await ui.sessions.outline(project, session_id)
         except NotFound:
             return ui.render(
                 request,
@@ -152,11 +181,17 @@ def build_router(ui: Ui) -> APIRouter:
                 status_code=404,
             )
         trace = layout_trace(tree)
+        fragment = bool(request.query_params.get("fragment"))
+        if fragment:
+            # Live views poll this: answer 304 while nothing in the outline changed.
+            etag = outline_etag(trace)
+            if request.headers.get("if-none-match") == etag:
+                return Response(status_code=304, headers={"ETag": etag})
         expand_depth = 10**6 if len(trace.rows) <= EXPAND_ALL_UP_TO else COLLAPSED_DEPTH
-        selected_id = request.query_params.get("event")
-        selected = next(
-            (row.event for row in trace.rows if row.event["event_id"] == selected_id), None
-        )
+        wanted = request.query_params.get("event")
+        selected = None
+        if wanted and any(row.event["event_id"] == wanted for row in trace.rows):
+            selected = await ui.services.events.get(project, wanted)
         context = {
             "project": project,
             "session": tree,
@@ -166,9 +201,15 @@ def build_router(ui: Ui) -> APIRouter:
             "raw_url": ui.raw_url(selected["event_id"]) if selected else None,
             "active": "sessions",
         }
-        if request.query_params.get("fragment"):
-            return ui.render(request, "trace.html", context)
-        return ui.render(request, "session.html", context)
+        if fragment:
+            response = ui.render(request, "trace.html", context)
+            response.headers["Cache-Control"] = "private, no-cache"
+            response.headers["ETag"] = etag
+        else:
+            response = ui.render(request, "session.html", context)
+        # How long the server took (read, layout, render), for benchmarks and dev tools.
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
     @router.get("/events/{event_id}")
     async def event_page(event_id: str, request: Request) -> Response:

@@ -206,7 +206,7 @@
       try {
         const url = new URL(target.dataset.liveUrl, location.href);
         url.searchParams.set("fragment", "1");
-        const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+        const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
         if (response.status === 401) { location.reload(); return; }
         if (!response.ok) { status.textContent = `error ${response.status}`; return; }
         const html = await response.text();
