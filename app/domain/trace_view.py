@@ -34,10 +34,13 @@ class Trace:
 
 
 def event_end_ms(event: Mapping[str, Any]) -> float:
-    """When an event ended: end_time, else start_time + duration, else its start."""
+    """When an event ended: start_time + duration (the duration shown beside its bar),
+    else end_time, else its start."""
+    if event.get("duration") is not None:
+        return float(event["start_time"]) + float(event["duration"])
     if event.get("end_time") is not None:
         return float(event["end_time"])
-    return float(event["start_time"]) + float(event.get("duration") or 0)
+    return float(event["start_time"])
 
 
 def format_duration(ms: float) -> str:
@@ -78,13 +81,11 @@ def layout_trace(tree: Mapping[str, Any]) -> Trace:
     rows: list[TraceRow] = []
     for node, depth, parent in flat:
         node_start = float(node["start_time"])
-        extent = max(event_end_ms(node) - node_start, 0.0)
-        # The stored duration when there is one; a session without one spans its events.
-        duration = float(node["duration"]) if node.get("duration") is not None else extent
+        duration = max(event_end_ms(node) - node_start, 0.0)
         if depth == 0 and node.get("duration") is None:
-            duration = end - node_start
+            duration = end - node_start  # a session without a duration spans its events
         offset = 100 * (node_start - start) / span
-        width = max(100 * (duration if depth == 0 else extent) / span, MIN_BAR_PCT)
+        width = max(100 * duration / span, MIN_BAR_PCT)
         rows.append(
             TraceRow(
                 event=node,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from honeyhive import HoneyHive
-from honeyhive.models import PostEventRequest, StartSessionRequest
+from honeyhive.models import PostEventBatchRequest, PostEventRequest, StartSessionRequest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -95,9 +95,32 @@ def test_sessions_list_filtered_with_the_builder(
     alert = browser.find_element(By.CSS_SELECTOR, ".errors[role=alert]")
     assert "Filter 1 value" in alert.text and "lots" in alert.text
 
-    browser.get(f"{ui_server.url}/ui/sessions?range=24h")
+    # More sessions of the same source, sent by the SDK's client: newest first.
+    client = HoneyHive(api_key=OPEN_KEY, base_url=ui_server.url)
+    newer = [
+        client.events.create_batch(
+            PostEventBatchRequest(
+                events=[
+                    {
+                        "event_type": "model",
+                        "event_name": "summarise",
+                        "inputs": {"text": "..."},
+                        "metadata": {"cost": 0.002 * (n + 1), "total_tokens": 300 * (n + 1)},
+                        "duration": 800.0 + 150 * n,
+                    }
+                    for _ in range(n + 2)
+                ],
+                is_single_session=True,
+                session={"session_name": name, "source": "ui-test"},
+            )
+        ).session_id
+        for n, name in enumerate(("nightly-eval-run", "support-chat", "rag-pipeline"))
+    ]
+    browser.get(f"{ui_server.url}/ui/sessions?field=source&op=is&value=ui-test&range=24h")
     wait(browser).until(lambda d: session_rows(d))
-    assert seeded.session_id in [r.get_attribute("data-session-id") for r in session_rows(browser)]
+    shown = [r.get_attribute("data-session-id") for r in session_rows(browser)]
+    assert shown[:4] == [*reversed(newer), seeded.session_id]
+    assert cells(session_rows(browser)[0])[4:7] == ["4", "$0.0240", "3,600"]
     browser.save_screenshot(str(artifacts / "sessions.png"))
 
 
