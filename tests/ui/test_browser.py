@@ -185,7 +185,10 @@ def test_session_tree_waterfall_and_event_detail(
     assert model.is_displayed()
 
     # Open the model event: its detail pane, the conversation view, copy buttons, raw JSON.
-    model.click()
+    assert browser.switch_to.active_element == chain
+    chain.send_keys(Keys.ARROW_DOWN)
+    tool.send_keys(Keys.ARROW_DOWN)
+    assert browser.switch_to.active_element == model
     model.send_keys(Keys.ENTER)
     event_id = model.get_attribute("data-id")
     detail = wait(browser).until(

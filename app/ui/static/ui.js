@@ -94,11 +94,13 @@
   }
 
   function select(row) {
+    const pane = document.querySelector("[data-detail]");
+    const shown = pane.querySelector("article[data-event-id]");
+    if (tree.selected === row.dataset.id && shown && shown.dataset.eventId === row.dataset.id) { return; }
     const el = treeEl();
     rowsOf(el).forEach((r) => r.setAttribute("aria-selected", "false"));
     row.setAttribute("aria-selected", "true");
     tree.selected = row.dataset.id;
-    const pane = document.querySelector("[data-detail]");
     const url = new URL(location.href);
     url.searchParams.set("event", row.dataset.id);
     history.replaceState(null, "", url);
