@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, assert_never
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.db.dialect import Dialect, dialect_of
 from app.db.tables import events
 from app.domain.records import EVENT_FIELDS, EventRecord
 from app.domain.session_tree import ROLLUP_METADATA_KEYS
 from app.repository.events import EventRepository, row_to_record
-from app.search.compiler import compile_date_window, compile_filters, search_order_by
-from app.search.daterange import DateWindow
-from app.search.filters import Filter
+from app.search.query import SearchQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +29,23 @@ class SessionRollup:
     sums: dict[str, float]
 
 
-def _metadata_number(dialect: str, key: str) -> sa.ColumnElement[Any]:
+def _metadata_number(dialect: Dialect, key: str) -> sa.ColumnElement[Any]:
     """The numeric metadata value ``key`` of a row, NULL unless it is a JSON number.
     ``key`` is one of ROLLUP_METADATA_KEYS, never user text."""
     assert key in ROLLUP_METADATA_KEYS
-    if dialect == "postgresql":
-        return sa.literal_column(
-            f"CASE WHEN jsonb_typeof(events.metadata -> '{key}') = 'number' "
-            f"THEN CAST(events.metadata ->> '{key}' AS double precision) END"
-        )
-    return sa.literal_column(
-        f"CASE WHEN json_type(events.metadata, '$.{key}') IN ('integer', 'real') "
-        f"THEN json_extract(events.metadata, '$.{key}') END"
-    )
+    match dialect:
+        case Dialect.POSTGRES:
+            return sa.literal_column(
+                f"CASE WHEN jsonb_typeof(events.metadata -> '{key}') = 'number' "
+                f"THEN CAST(events.metadata ->> '{key}' AS double precision) END"
+            )
+        case Dialect.SQLITE:
+            return sa.literal_column(
+                f"CASE WHEN json_type(events.metadata, '$.{key}') IN ('integer', 'real') "
+                f"THEN json_extract(events.metadata, '$.{key}') END"
+            )
+        case _:
+            assert_never(dialect)
 
 
 # The narrow columns a session's outline needs (no JSON buckets but rollup numbers).
@@ -63,35 +66,20 @@ OUTLINE_COLUMNS: Final[tuple[str, ...]] = (
 class SessionRepository:
     """Session rows of one project and the aggregates of their events."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.dialect = dialect
+        self.dialect = dialect_of(conn)
 
     async def page(
-        self,
-        project_id: str,
-        filters: Sequence[Filter],
-        window: DateWindow | None,
-        *,
-        limit: int,
-        offset: int,
+        self, project_id: str, query: SearchQuery, *, limit: int, offset: int
     ) -> list[EventRecord]:
-        """Session events matching the filters and window, newest first (start_time DESC,
-        event_id DESC), through the (project_id, event_type, start_time, event_id) index."""
-        where = sa.and_(
-            events.c.event_type == "session",
-            compile_filters(filters, self.dialect),
-            compile_date_window(window),
+        """Session events matching ``query`` (whose filters select sessions), newest first:
+        the search page query, so the (project_id, event_type, start_time, event_id) index
+        answers it."""
+        select = EventRepository.page_query(
+            project_id, query, self.dialect, limit=limit, offset=offset, columns=EVENT_FIELDS
         )
-        query = EventRepository.page_query(
-            project_id,
-            where,
-            search_order_by(self.dialect),
-            limit=limit,
-            offset=offset,
-            columns=EVENT_FIELDS,
-        )
-        return [row_to_record(row) for row in await self.conn.execute(query)]
+        return [row_to_record(row) for row in await self.conn.execute(select)]
 
     async def rollups(self, project_id: str, session_ids: Sequence[str]) -> list[SessionRollup]:
         """One aggregate per session id that has events, read through the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from app.db.engine import Database
 from app.domain.projects import Project
@@ -13,7 +13,13 @@ from app.domain.session_tree import build_session_tree
 from app.errors import NotFound
 from app.repository.sessions import SessionRepository, SessionRollup
 from app.search.daterange import DateWindow
-from app.search.filters import Filter
+from app.search.filters import Filter, parse_filter
+from app.search.query import SearchQuery
+
+# What makes an event a session row of the list.
+IS_SESSION: Final[Filter] = parse_filter(
+    {"field": "event_type", "operator": "is", "value": "session"}, strict=True
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +52,11 @@ class SessionListService:
         """Sessions matching the filters (on the session events), newest first, with the
         event count, error flag, end and metadata sums of each; read from one snapshot.
         One extra row is read to tell whether a next page exists (no count of all)."""
+        query = SearchQuery(filters=(IS_SESSION, *filters), window=window)
         async with self.db.transaction(write=False) as conn:
-            repo = SessionRepository(conn, self.db.dialect)
+            repo = SessionRepository(conn)
             sessions = await repo.page(
-                project.id, filters, window, limit=per_page + 1, offset=(page - 1) * per_page
+                project.id, query, limit=per_page + 1, offset=(page - 1) * per_page
             )
             shown = sessions[:per_page]
             rollups = {
@@ -75,7 +82,7 @@ class SessionListService:
         of narrow rows: ids, type, name, source, error, times, and the rollup numbers of
         metadata (the detail pane reads an event whole when it is selected)."""
         async with self.db.transaction(write=False) as conn:
-            found = await SessionRepository(conn, self.db.dialect).outline(project.id, session_id)
+            found = await SessionRepository(conn).outline(project.id, session_id)
         session = next(
             (e for e in found if e["event_id"] == session_id and e["event_type"] == "session"),
             None,

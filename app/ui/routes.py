@@ -16,10 +16,11 @@ from fastapi.templating import Jinja2Templates
 
 from app.api.deps import Services
 from app.api.responses import JsonResponse
+from app.clock import now_ms
 from app.domain.projects import Project
-from app.domain.search_query import SearchQuery
 from app.domain.trace_view import Trace, layout_trace
 from app.errors import NotFound
+from app.search.query import SearchQuery
 from app.services.sessions import SessionListService
 from app.ui import present
 from app.ui.auth import forget_key, key_from_cookie, project_of_key, remember_key, safe_next
@@ -42,10 +43,6 @@ COLLAPSED_DEPTH: Final[int] = 1
 # Live views poll this often (milliseconds).
 POLL_MS: Final[int] = 2000
 MAX_LOGIN_BODY: Final[int] = 16_384
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def make_templates() -> Jinja2Templates:
