@@ -6,7 +6,7 @@
     python3 tasks.py check                   ruff (lint + format), mypy, the import contracts
     python3 tasks.py migrate [options]       upgrade the database schema (events-api migrate)
     python3 tasks.py events-api ARGS...      any events-api command (events, keys, ...)
-    python3 tasks.py bench-ingest|bench-search [options]
+    python3 tasks.py bench-ingest|bench-search|bench-ui [options]
 
 On first use it installs uv into .tools/ (from PyPI) and the locked dependencies
 (uv.lock) into .venv/, saying what it does; later runs reuse them. The command then
@@ -38,6 +38,7 @@ COMMANDS = (
     "check",
     "bench-ingest",
     "bench-search",
+    "bench-ui",
 )
 
 
@@ -151,7 +152,9 @@ def main(args: list[str]) -> int:
             if code:
                 return code
         return 0
-    script = "bench/ingest.py" if command == "bench-ingest" else "bench/search.py"
+    script = {"bench-ingest": "bench/ingest.py", "bench-ui": "bench/ui.py"}.get(
+        command, "bench/search.py"
+    )
     return hand_over([python, script, *rest])
 
 

@@ -21,6 +21,7 @@ from app.services.projects import ProjectService
 from app.services.search import SearchService
 from app.settings import Settings
 from app.testmode import install_test_mode
+from app.ui.install import install_ui
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -48,6 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         default_response_class=JsonResponse,
         lifespan=lifespan,
+        docs_url=None,  # served by install_ui from local assets
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
@@ -56,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     if settings.test_mode:
         install_test_mode(app, services)
+    install_ui(app, services)
     logging.getLogger("app").setLevel(settings.log_level.upper())
     return app
 

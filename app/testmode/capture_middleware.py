@@ -13,7 +13,7 @@ from app.testmode.captures import (
     MAX_CAPTURED_BODY_BYTES,
     CapturedRequest,
     describe_body,
-    is_test_route,
+    is_outside_test_mode,
     redact_headers,
 )
 from app.testmode.service import TestModeService
@@ -32,7 +32,7 @@ class RequestCaptureMiddleware:
         self.test_mode = test_mode
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_test_route(scope["path"]):
+        if scope["type"] != "http" or is_outside_test_mode(scope["path"]):
             await self.app(scope, receive, send)
             return
         test_mode = self.test_mode

@@ -21,8 +21,23 @@ REDACTED: Final[str] = "<redacted>"
 TEST_ROUTES_PREFIX: Final[str] = "/_test"
 
 
+# What a person's browser loads (the trace browser, the API docs): not API traffic.
+BROWSER_PATH_PREFIXES: Final[tuple[str, ...]] = ("/ui", "/docs", "/openapi.json")
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
 def is_test_route(path: str) -> bool:
-    return path == TEST_ROUTES_PREFIX or path.startswith(TEST_ROUTES_PREFIX + "/")
+    return _under(path, TEST_ROUTES_PREFIX)
+
+
+def is_outside_test_mode(path: str) -> bool:
+    """Requests test mode neither records nor answers with an armed fault: the /_test
+    routes themselves, and the browser's pages (a trace browser polling a session must not
+    fill the capture buffer or use up faults armed for the application under test)."""
+    return is_test_route(path) or any(_under(path, p) for p in BROWSER_PATH_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)

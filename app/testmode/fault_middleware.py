@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.api.deps import Services, project_for_scope
 from app.api.responses import JsonResponse
 from app.errors import ApiError, error_envelope
-from app.testmode.captures import is_test_route
+from app.testmode.captures import is_outside_test_mode
 from app.testmode.service import TestModeService
 
 logger = logging.getLogger("app.test_mode")
@@ -28,7 +28,11 @@ class FaultInjectionMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         test_mode = self.test_mode
-        if scope["type"] != "http" or is_test_route(scope["path"]) or not test_mode.faults.armed:
+        if (
+            scope["type"] != "http"
+            or is_outside_test_mode(scope["path"])
+            or not test_mode.faults.armed
+        ):
             await self.app(scope, receive, send)
             return
         try:

@@ -389,3 +389,15 @@ async def test_test_routes_need_a_key_in_keys_mode(database_url: str) -> None:
             assert response.json()["errorCode"] == "UNAUTHORIZED"
         # Refused requests belong to no project and are not recorded.
         assert len(keyed.state.test_mode.captures) == 0
+
+
+async def test_browser_pages_are_neither_recorded_nor_faulted(client: httpx.AsyncClient) -> None:
+    """A trace browser watching the run (it polls) must not fill /_test/requests or use up
+    faults armed for the application under test."""
+    armed = await client.post("/_test/faults", json={"path": "*", "status": 503, "count": 2})
+    assert armed.status_code == 200
+    for path in ("/ui/sessions", "/ui/sessions?fragment=1", "/docs", "/openapi.json"):
+        assert (await client.get(path)).status_code == 200, path
+    assert (await client.get("/_test/faults")).json()["faults"][0]["remaining"] == 2
+    assert (await client.get("/_test/requests")).json()["count"] == 0
+    assert (await client.post("/v1/events", json=TOOL)).status_code == 503
