@@ -97,6 +97,12 @@ def explain_connect_error(url: str, error: BaseException) -> str | None:
                 "Postgres there, or fix the host and port in --database-url or "
                 "EVENTS_DATABASE_URL"
             )
+        if isinstance(cause, asyncpg.exceptions.TooManyConnectionsError):
+            return (
+                f"the database server at {where} has no free connection ({shown}): "
+                f"{_first_line(cause)}; retry when other clients have disconnected, or raise "
+                "its max_connections"
+            )
         if isinstance(cause, asyncpg.exceptions.CannotConnectNowError):
             return (
                 f"the database server at {where} is not accepting connections yet "
