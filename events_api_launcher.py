@@ -21,7 +21,7 @@ import httpx
 
 __all__ = ["RunningServer", "free_port", "launched_server", "server_command", "stop_server"]
 
-STARTUP_TIMEOUT_S = 60.0
+STARTUP_TIMEOUT_S = 120.0
 START_ATTEMPTS = 3
 
 

@@ -326,7 +326,7 @@ class _Draft:
 def map_spans(
     spans: Sequence[Span], *, project_id: str, header_source: str | None
 ) -> MappingResult:
-    """Map decoded spans to event records (the README's OTLP section).
+    """Map decoded spans to event records (docs/otlp.md).
 
     ``header_source`` is the request's X-Source header, used for ``source`` when the
     span has no ``honeyhive.source``. Pure: same input, same output (ids included).

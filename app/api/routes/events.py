@@ -65,7 +65,7 @@ async def update_event_legacy(
     project: ProjectDep,
     body: JsonBody[LegacyUpdateBody],
 ) -> JsonResponse:
-    """Update an event whose id is in the body (merge rules in the README)."""
+    """Update an event whose id is in the body (merge rules: docs/api.md#update-merge-rules)."""
     await services.events.update(project, body.event_id, body.model_dump())
     return JsonResponse({"success": True, "event_id": body.event_id})
 
@@ -77,7 +77,7 @@ async def update_event(
     project: ProjectDep,
     body: JsonBody[UpdateFields],
 ) -> JsonResponse:
-    """Update an event (merge rules in the README)."""
+    """Update an event (merge rules: docs/api.md#update-merge-rules)."""
     await services.events.update(project, event_id, body.model_dump())
     return JsonResponse({"success": True, "event_id": event_id})
 
