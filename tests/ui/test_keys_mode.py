@@ -15,6 +15,8 @@ from honeyhive import HoneyHive
 from honeyhive.models import StartSessionRequest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.live_server import LiveServer, live_server
 from tests.ui.accessibility import assert_accessible
@@ -60,17 +62,21 @@ def two_projects(keys_server: LiveServer) -> tuple[str, Seeded, str, str]:
 
 
 def log_in(browser: webdriver.Chrome, key: str) -> None:
+    """Submit the login form and wait for the next page (the form again, or elsewhere)."""
+    form = browser.find_element(By.CSS_SELECTOR, ".login form")
     field = browser.find_element(By.ID, "api_key")
     field.clear()
     field.send_keys(key)
     browser.find_element(By.CSS_SELECTOR, ".login button[type=submit]").click()
+    WebDriverWait(browser, 20).until(ec.staleness_of(form))
 
 
 def test_login_scopes_every_view_to_the_keys_project(
     browser: webdriver.Chrome, keys_server: LiveServer, two_projects: tuple[str, Seeded, str, str]
 ) -> None:
     key_a, seeded_a, _key_b, session_b = two_projects
-    browser.delete_all_cookies()
+    # Every cookie of the browser (one on another path would survive delete_all_cookies).
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     browser.get(f"{keys_server.url}/ui/sessions/{seeded_a.session_id}")
     assert urlparse(browser.current_url).path == "/ui/login"
     assert not browser.find_elements(By.CSS_SELECTOR, "table, [role=tree]")
@@ -112,7 +118,9 @@ def test_login_scopes_every_view_to_the_keys_project(
 
     # Log out: the cookie is gone and the views ask for a key again.
     browser.get(f"{keys_server.url}/ui/sessions")
-    browser.find_element(By.CSS_SELECTOR, "form[action='/ui/logout'] button").click()
+    logout = browser.find_element(By.CSS_SELECTOR, "form[action='/ui/logout']")
+    logout.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(browser, 20).until(ec.staleness_of(logout))
     assert urlparse(browser.current_url).path == "/ui/login"
     assert not [c for c in browser.get_cookies() if c["name"] == "events_ui_key"]
     browser.get(f"{keys_server.url}/ui/sessions")
