@@ -35,9 +35,10 @@ def build_session_tree(
     )
     for event in ordered:
         nodes[event["event_id"]] = {**event, "children": []}
+    cyclic = _on_cycles(nodes)
     for node in nodes.values():
         parent = nodes.get(node["parent_id"] or "")
-        if parent is None or _is_ancestor(node, parent, nodes):
+        if parent is None or node["event_id"] in cyclic:
             root["children"].append(node)
         else:
             parent["children"].append(node)
@@ -54,15 +55,21 @@ def build_session_tree(
     return root
 
 
-def _is_ancestor(
-    node: Mapping[str, Any], candidate: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]
-) -> bool:
-    """True when attaching `node` under `candidate` would close a cycle."""
-    seen: set[str] = set()
-    current: Mapping[str, Any] | None = candidate
-    while current is not None and current["event_id"] not in seen:
-        if current["event_id"] == node["event_id"]:
-            return True
-        seen.add(current["event_id"])
-        current = nodes.get(current["parent_id"] or "")
-    return False
+def _on_cycles(nodes: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """Ids of the events whose parent chain leads back to themselves: attached under their
+    parent they would never be reached from the root. Each event is walked once (O(n))."""
+    walking, done = 1, 2
+    state: dict[str, int] = {}
+    cyclic: set[str] = set()
+    for start in nodes:
+        path: list[str] = []
+        current = start
+        while current in nodes and current not in state:
+            state[current] = walking
+            path.append(current)
+            current = nodes[current]["parent_id"] or ""
+        if state.get(current) == walking:
+            cyclic.update(path[path.index(current) :])
+        for event_id in path:
+            state[event_id] = done
+    return cyclic

@@ -65,3 +65,20 @@ def test_rollups_sum_numeric_metadata_and_count_events() -> None:
     assert tree["total_tokens"] == 10
     assert tree["prompt_tokens"] == 0  # booleans are not numbers
     assert tree["completion_tokens"] == 0
+
+
+def test_a_self_parent_and_a_chain_into_a_cycle() -> None:
+    events = [SESSION, event("self", "self", 1), event("x", "y", 2), event("y", "x", 3)]
+    events.append(event("tail", "x", 4))  # points into the cycle, is not on it
+    tree = build_session_tree(SESSION, events)
+    assert ids(tree) == [["self", []], ["x", [["tail", []]]], ["y", []]]
+
+
+def test_a_deep_chain_nests_fully() -> None:
+    chain = [SESSION] + [event(f"e{i}", f"e{i - 1}" if i else "s", i) for i in range(3000)]
+    tree = build_session_tree(SESSION, chain)
+    depth, node = 0, tree
+    while node["children"]:
+        (node,) = node["children"]
+        depth += 1
+    assert depth == 3000
