@@ -109,6 +109,14 @@ class EventService:
             raise NotFound(f"Event not found: {event_id}")
         return record
 
+    async def get_session(self, project: Project, session_id: str) -> EventRecord:
+        """The session event ``session_id``; NotFound when absent or not a session."""
+        async with self.db.transaction(write=False) as conn:
+            record = await EventRepository(conn).get(project.id, session_id)
+        if record is None or record["event_type"] != "session":
+            raise NotFound(f"Session not found: {session_id}")
+        return record
+
     async def start_session(self, project: Project, fields: Mapping[str, Any]) -> EventRecord:
         """Create a session, or merge metadata/user_properties into the existing one."""
         session = build_session(fields, project_id=project.id, now_ms=now_ms())

@@ -40,12 +40,14 @@ async def search_events(
 
 
 @router.post("/v1/events/export", openapi_extra=json_body(ExportBody))
+@router.post("/events/export", openapi_extra=json_body(ExportBody))
 async def export_events(
     services: ServicesDep,
     project: ProjectDep,
     body: JsonBody[ExportBody],
 ) -> JsonResponse:
-    """The Python SDK's read path: as search, with the legacy date ranges and projections."""
+    """The Python SDK's read path: as search, with the legacy date ranges and projections.
+    `/events/export` is where 0.2.x's `events.get_events` sends the same body."""
     events, total = await services.search.search(project, body.to_query(now_ms()))
     return _page(events, total)
 

@@ -47,6 +47,15 @@ async def start_session_legacy(
     return _session_answer(session, project)
 
 
+@router.get("/session/{session_id}")
+async def get_session_legacy(
+    session_id: str, services: ServicesDep, project: ProjectDep
+) -> JsonResponse:
+    """Legacy (0.1.x and 0.2.x `session.get_session`): the session event itself, bare (those
+    clients parse the whole answer as one event); 404 when the project has no such session."""
+    return JsonResponse(dict(await services.events.get_session(project, session_id)))
+
+
 @router.post("/v1/sessions", openapi_extra=json_body(SessionProperties))
 async def start_session(
     services: ServicesDep,
