@@ -1,5 +1,6 @@
-"""The read routes that 0.1.x and 0.2.x SDKs call (issue 15): `GET /session/{session_id}`
-answers the bare session event, `POST /events/export` is `POST /v1/events/export`."""
+"""The read routes that 0.1.x and 0.2.x Python SDKs and the TypeScript SDK call (issue 15):
+`GET /session/{session_id}` answers the bare session event, `POST /events/export` is
+`POST /v1/events/export`; both leave null fields out."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ async def test_get_session_answers_the_bare_session_event(client: httpx.AsyncCli
     event = answer.json()
     assert event["event_id"] == sid and event["session_id"] == sid
     assert (event["event_type"], event["event_name"]) == ("session", "legacy")
-    assert event["metadata"] == {"a": 1} and event["parent_id"] is None
+    assert event["metadata"] == {"a": 1}
     assert "session" not in event and "children" not in event
+    # Null fields are left out (the TypeScript SDK rejects null): no parent, no outputs.
+    assert None not in event.values() and "parent_id" not in event and "outputs" not in event
 
 
 async def test_get_session_is_404_for_an_unknown_id_or_an_event_that_is_no_session(
@@ -61,8 +64,13 @@ async def test_events_export_is_the_v1_export(client: httpx.AsyncClient) -> None
     legacy = await client.post("/events/export", json=body)
     v1 = await client.post("/v1/events/export", json=body)
     assert legacy.status_code == v1.status_code == 200, legacy.text
-    assert legacy.json() == v1.json()
-    assert legacy.json()["totalEvents"] == 2 and len(legacy.json()["events"]) == 1
+    assert legacy.json()["totalEvents"] == v1.json()["totalEvents"] == 2
+    [legacy_event], [v1_event] = legacy.json()["events"], v1.json()["events"]
+    # The same page; only the null fields are left out of the legacy answer.
+    assert legacy_event == {k: v for k, v in v1_event.items() if v is not None}
+    full = await client.post("/events/export", json={"filters": body["filters"]})
+    assert all(None not in e.values() for e in full.json()["events"])
+    assert {e["event_name"] for e in full.json()["events"]} == {"e1", "e2"}
 
     bad = await client.post("/events/export", json={"filters": [{"operator": "is"}]})
     assert bad.status_code == 400 and bad.json()["errorCode"] == "BAD_REQUEST"

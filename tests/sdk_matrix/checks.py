@@ -20,7 +20,9 @@ RETRY_PATH_1X = "/v1/events/export"
 
 
 def is_1x(version: str) -> bool:
-    return not version.startswith("0.")
+    """Python 1.x (rows ``ts-*`` are the TypeScript SDK, which behaves as 0.2.x here: its
+    tracer also sends arguments under `_params_` and its retries are per call)."""
+    return not version.startswith(("0.", "ts-"))
 
 
 def sent_inputs(version: str, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import pytest
 from tests.backends import IN_CI
 from tests.live_server import LiveServer, live_server
 from tests.sdk_matrix import checks, recordings
-from tests.sdk_matrix.matrix import NOT_IN_VERSION, SCENARIOS, VERSIONS, families
+from tests.sdk_matrix.matrix import NOT_IN_VERSION, ROWS, SCENARIOS, families, is_npm
 from tests.sdk_matrix.table import write_results
 from tests.sdk_matrix.venvs import Unavailable, ensure_all
 
@@ -40,7 +40,7 @@ class Job:
     family: str
     api_key: str
     run_tag: str
-    python: Path
+    runtime: Path  # the version's Python interpreter, or the npm version's node_modules
     out: dict[str, Any] = field(default_factory=dict)
     log: str = ""
     seconds: float = 0.0
@@ -63,9 +63,9 @@ class MatrixRun:
 
 @pytest.fixture(scope="session")
 def sdk_pythons() -> dict[str, Path]:
-    """Every version's interpreter (cached environments; built on first use)."""
+    """Every row's runtime (cached environments; built on first use)."""
     try:
-        built = ensure_all(VERSIONS)
+        built = ensure_all(ROWS)
     except Unavailable as exc:
         if IN_CI:
             pytest.fail(f"CI requires the SDK matrix environments: {exc}", pytrace=False)
@@ -89,9 +89,12 @@ def driver_env(url: str, job: Job) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("HH_", "HONEYHIVE_", "OTEL_", "VIRTUAL_ENV", "PYTHON", "TRACELOOP"))
+        if not key.startswith(
+            ("HH_", "HONEYHIVE_", "OTEL_", "VIRTUAL_ENV", "PYTHON", "TRACELOOP", "NODE_")
+        )
     }
     env.update(
+        NODE_PATH=str(job.runtime),
         HH_API_URL=url,
         HH_API_KEY=job.api_key,
         MATRIX_RUN=job.run_tag,
@@ -110,6 +113,12 @@ def driver_env(url: str, job: Job) -> dict[str, str]:
     return env
 
 
+def command(job: Job) -> list[str]:
+    if is_npm(job.version):
+        return ["node", str(DRIVERS / f"{job.family}.js")]
+    return [str(job.runtime), str(DRIVERS / f"{job.family}.py")]
+
+
 def run_job(server: LiveServer, job: Job) -> Job:
     http = httpx.Client(
         base_url=server.url, headers={"Authorization": f"Bearer {job.api_key}"}, timeout=30
@@ -120,7 +129,7 @@ def run_job(server: LiveServer, job: Job) -> Job:
         started = time.monotonic()
         try:
             done = subprocess.run(
-                [str(job.python), str(DRIVERS / f"{job.family}.py")],
+                command(job),
                 env=driver_env(server.url, job),
                 capture_output=True,
                 text=True,
@@ -169,9 +178,9 @@ def matrix(matrix_server: LiveServer, sdk_pythons: dict[str, Path], database_url
             family=family,
             api_key=f"hh_matrix_{version}_{family}_{uuid.uuid4().hex[:10]}",
             run_tag=f"run-{uuid.uuid4().hex}",
-            python=sdk_pythons[version],
+            runtime=sdk_pythons[version],
         )
-        for version in VERSIONS
+        for version in ROWS
         for family in families(version)
     }
     started = time.monotonic()
@@ -185,7 +194,7 @@ def matrix(matrix_server: LiveServer, sdk_pythons: dict[str, Path], database_url
             s.name: outcome(jobs.get((version, s.family)), version, s.name, matrix_server)
             for s in SCENARIOS
         }
-        for version in VERSIONS
+        for version in ROWS
     }
     if os.environ.get("SDK_MATRIX_RECORD") == backend:
         recordings.save(jobs.values(), outcomes)

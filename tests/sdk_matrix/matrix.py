@@ -9,6 +9,22 @@ from dataclasses import dataclass
 # Every line still in use: 0.1.x, 0.2.x (0.2.57 is the last 0.x), 1.0.x, 1.1-1.6 and 1.7.
 VERSIONS = ("0.1.96", "0.2.20", "0.2.40", "0.2.57", "1.0.2", "1.3.0", "1.5.1", "1.6.1", "1.7.0")
 
+# The TypeScript SDK (npm `honeyhive`): of the versions the registry lists (0.6.4, 1.0.42,
+# 1.0.44), 1.0.44 ships no code; 1.0.42 ships CommonJS and needs its peer `zod`. A row of
+# the table is ``ts-<version>`` for these.
+NPM_VERSIONS = ("1.0.42",)
+NPM_EXTRA_REQUIREMENTS = {"1.0.42": ("zod@3",)}
+ROWS = VERSIONS + tuple(f"ts-{v}" for v in NPM_VERSIONS)
+
+
+def is_npm(row: str) -> bool:
+    return row.startswith("ts-")
+
+
+def label(row: str) -> str:
+    return f"TypeScript {row[3:]}" if is_npm(row) else row
+
+
 # What a version's environment needs besides `honeyhive==V`. 0.2.x import pkg_resources
 # (`honeyhive.utils.telemetry`) without declaring setuptools, and setuptools 81 dropped it.
 EXTRA_REQUIREMENTS = {
@@ -54,6 +70,10 @@ NOT_IN_VERSION: dict[tuple[str, str], str] = {
     **{
         (v, "get_session"): "1.x has no get_session (sessions are read back with export)"
         for v in ONE_X
+    },
+    **{
+        (f"ts-{v}", "search"): "the TypeScript SDK has no search call (only getEvents)"
+        for v in NPM_VERSIONS
     },
 }
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.sdk_matrix.matrix import SCENARIOS, VERSIONS
+from tests.sdk_matrix.matrix import ROWS, SCENARIOS, label
 from tests.sdk_matrix.venvs import ROOT, cache_dir
 
 DOC = ROOT / "docs" / "sdk-compatibility.md"
@@ -38,7 +38,7 @@ def render(outcomes: dict[str, dict[str, str]]) -> str:
     notes: list[str] = []
     header = "| version | " + " | ".join(s.title for s in SCENARIOS) + " |"
     lines = [header, "|" + " --- |" * (len(SCENARIOS) + 1)]
-    for version in VERSIONS:
+    for version in ROWS:
         cells = []
         for scenario in SCENARIOS:
             text = outcomes[version][scenario.name]
@@ -49,7 +49,7 @@ def render(outcomes: dict[str, dict[str, str]]) -> str:
             if why not in notes:
                 notes.append(why)
             cells.append(f"{kind} [{notes.index(why) + 1}]")
-        lines.append(f"| {version} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label(version)} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.extend(f"{i}. {why}" for i, why in enumerate(notes, start=1))
     return "\n".join(lines)

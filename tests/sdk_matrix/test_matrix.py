@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 
 from tests.sdk_matrix.conftest import MatrixRun
-from tests.sdk_matrix.matrix import SCENARIO_NAMES, VERSIONS, expected
+from tests.sdk_matrix.matrix import ROWS, SCENARIO_NAMES, expected
 from tests.sdk_matrix.table import DOC, render, results_path, section
 
 pytestmark = [pytest.mark.e2e]
 
 
 @pytest.mark.parametrize("scenario", SCENARIO_NAMES)
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", ROWS)
 def test_cell(matrix: MatrixRun, version: str, scenario: str) -> None:
     """The cell shows what the version can do: it works, the version lacks the feature, or
     the (proven) documented limitation; never a failure."""

@@ -1,6 +1,8 @@
-"""One cached virtual environment per `honeyhive` version, made with uv.
+"""One cached virtual environment per `honeyhive` version, made with uv (and one
+node_modules folder per TypeScript SDK version, made with npm).
 
-The environments live in ``.sdk-matrix/venvs/<version>/`` (gitignored; ``SDK_MATRIX_CACHE``
+The environments live in ``.sdk-matrix/venvs/<version>/`` and ``.sdk-matrix/node/<version>/``
+(gitignored; ``SDK_MATRIX_CACHE``
 moves them) and are reused by later runs on the same machine: an environment is complete
 when its marker file names exactly the requirements it was built from; anything else is
 rebuilt. uv's own download cache makes a rebuild cheap. Standard library only, so that
@@ -22,9 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 try:
-    from tests.sdk_matrix.matrix import EXTRA_REQUIREMENTS, VERSIONS
+    from tests.sdk_matrix.matrix import EXTRA_REQUIREMENTS, NPM_EXTRA_REQUIREMENTS, ROWS
 except ImportError:  # run as a script: this folder is sys.path[0]
-    from matrix import EXTRA_REQUIREMENTS, VERSIONS  # type: ignore[no-redef]
+    from matrix import (  # type: ignore[no-redef]
+        EXTRA_REQUIREMENTS,
+        NPM_EXTRA_REQUIREMENTS,
+        ROWS,
+    )
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = ".sdk-matrix-complete"
@@ -71,8 +77,54 @@ def python_of(version: str) -> Path:
     return cache_dir() / version / "bin" / "python"
 
 
-def ensure(version: str) -> tuple[Path, float]:
-    """The environment's interpreter, and how many seconds building it took (0 if cached)."""
+def ensure(row: str) -> tuple[Path, float]:
+    """A row's runtime (a Python version's interpreter, or the TypeScript SDK's
+    node_modules folder), and how many seconds building it took (0 if cached)."""
+    if row.startswith("ts-"):
+        return ensure_npm(row[3:])
+    return ensure_venv(row)
+
+
+def run_step(argv: list[str], what: str) -> None:
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    env.pop("VIRTUAL_ENV", None)
+    try:
+        done = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise Unavailable(f"installing {what} failed: {exc!r}") from exc
+    if done.returncode != 0:
+        raise Unavailable(
+            f"installing {what} failed ({' '.join(argv[:3])}):\n{done.stderr[-3000:]}"
+        )
+
+
+def ensure_npm(version: str) -> tuple[Path, float]:
+    """``npm install honeyhive@<version>`` into ``.sdk-matrix/node/<version>/``."""
+    target = cache_dir().parent / "node" / version
+    wanted = "\n".join([f"honeyhive@{version}", *NPM_EXTRA_REQUIREMENTS.get(version, ())])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{version}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = target / MARKER
+        modules = target / "node_modules"
+        if marker.exists() and marker.read_text() == wanted and modules.exists():
+            return modules, 0.0
+        npm, node = shutil.which("npm"), shutil.which("node")
+        if not npm or not node:
+            raise Unavailable("node and npm are needed for the TypeScript SDK rows")
+        started = time.monotonic()
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        argv = [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund", "--silent"]
+        run_step([*argv, *wanted.split()], f"npm honeyhive {version}")
+        marker.write_text(wanted)
+        return modules, time.monotonic() - started
+
+
+def ensure_venv(version: str) -> tuple[Path, float]:
+    """A Python version's interpreter in its own environment."""
     target = cache_dir() / version
     wanted = "\n".join(requirements(version))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -84,24 +136,14 @@ def ensure(version: str) -> tuple[Path, float]:
         started = time.monotonic()
         shutil.rmtree(target, ignore_errors=True)
         uv = find_uv()
-        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-        env.pop("VIRTUAL_ENV", None)
-        steps = [
-            [uv, "venv", "--quiet", "--python", base_python(), str(target)],
-            [uv, "pip", "install", "--quiet", "--python", str(python_of(version)), *wanted.split()],
-        ]
-        for argv in steps:
-            try:
-                done = subprocess.run(
-                    argv, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise Unavailable(f"{' '.join(argv[:3])} timed out for {version}") from exc
-            if done.returncode != 0:
-                raise Unavailable(
-                    f"installing honeyhive {version} failed ({' '.join(argv[:3])}):\n"
-                    f"{done.stderr[-3000:]}"
-                )
+        run_step(
+            [uv, "venv", "--quiet", "--python", base_python(), str(target)], f"a venv for {version}"
+        )
+        python = str(python_of(version))
+        run_step(
+            [uv, "pip", "install", "--quiet", "--python", python, *wanted.split()],
+            f"honeyhive {version}",
+        )
         marker.write_text(wanted)
         return python_of(version), time.monotonic() - started
 
@@ -116,13 +158,13 @@ def ensure_all(versions: tuple[str, ...], workers: int = 3) -> dict[str, tuple[P
 def main() -> int:
     started = time.monotonic()
     try:
-        built = ensure_all(VERSIONS)
+        built = ensure_all(ROWS)
     except Unavailable as exc:
         print(f"sdk-matrix: {exc}", file=sys.stderr)
         return 1
-    for version, (python, seconds) in built.items():
+    for row, (runtime, seconds) in built.items():
         state = f"built in {seconds:.0f} s" if seconds else "cached"
-        print(f"sdk-matrix: honeyhive {version}: {state} ({python})", file=sys.stderr)
+        print(f"sdk-matrix: honeyhive {row}: {state} ({runtime})", file=sys.stderr)
     print(f"sdk-matrix: environments ready in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 0
 

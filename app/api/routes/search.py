@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from app.api.body import JsonBody
 from app.api.deps import ProjectDep, ServicesDep
+from app.api.legacy_shapes import without_nulls
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
 from app.clock import now_ms
@@ -40,16 +41,26 @@ async def search_events(
 
 
 @router.post("/v1/events/export", openapi_extra=json_body(ExportBody))
-@router.post("/events/export", openapi_extra=json_body(ExportBody))
 async def export_events(
     services: ServicesDep,
     project: ProjectDep,
     body: JsonBody[ExportBody],
 ) -> JsonResponse:
-    """The Python SDK's read path: as search, with the legacy date ranges and projections.
-    `/events/export` is where 0.2.x's `events.get_events` sends the same body."""
+    """The Python SDK's read path: as search, with the legacy date ranges and projections."""
     events, total = await services.search.search(project, body.to_query(now_ms()))
     return _page(events, total)
+
+
+@router.post("/events/export", openapi_extra=json_body(ExportBody))
+async def export_events_legacy(
+    services: ServicesDep,
+    project: ProjectDep,
+    body: JsonBody[ExportBody],
+) -> JsonResponse:
+    """Legacy (Python 0.2.x `events.get_events`, TypeScript `events.getEvents`): the same
+    body and page as `/v1/events/export`, each event without its null fields."""
+    events, total = await services.search.search(project, body.to_query(now_ms()))
+    return _page([without_nulls(event) for event in events], total)
 
 
 # The legacy schema route looks at this many of the newest matching events.

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from app.api.batch_answer import batch_answer
 from app.api.body import JsonBody
 from app.api.deps import ProjectDep, ServicesDep
+from app.api.legacy_shapes import without_nulls
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
 from app.domain.projects import Project
@@ -51,9 +52,10 @@ async def start_session_legacy(
 async def get_session_legacy(
     session_id: str, services: ServicesDep, project: ProjectDep
 ) -> JsonResponse:
-    """Legacy (0.1.x and 0.2.x `session.get_session`): the session event itself, bare (those
-    clients parse the whole answer as one event); 404 when the project has no such session."""
-    return JsonResponse(dict(await services.events.get_session(project, session_id)))
+    """Legacy (Python 0.1.x/0.2.x `session.get_session`, TypeScript `session.getSession`):
+    the session event itself, bare (those clients parse the whole answer as one event) and
+    without null fields; 404 when the project has no such session."""
+    return JsonResponse(without_nulls(await services.events.get_session(project, session_id)))
 
 
 @router.post("/v1/sessions", openapi_extra=json_body(SessionProperties))
