@@ -101,6 +101,9 @@ def driver_env(url: str, job: Job) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         HONEYHIVE_TELEMETRY="false",
         TRACELOOP_TELEMETRY="false",
+        # 0.2.20 imports litellm (through `realign`), which fetches a price list from GitHub
+        # three times (about 14 s) unless told to use its bundled copy.
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
         # Only 127.0.0.1 is reachable: a call an SDK makes to its hosted API (0.2.20's
         # enrich_session, telemetry) fails at once on a closed local port instead.
         HTTP_PROXY="http://127.0.0.1:9",

@@ -25,8 +25,14 @@ def run_0_2(out: dict[str, object]) -> None:
     from honeyhive import HoneyHiveTracer, enrich_session, enrich_span, trace
 
     # 0.2.20 keeps the session on the class and returns None; later 0.2.x return an instance.
+    # 0.2.x swallow every error of init(); verbose=True prints it (to the test's log).
     tracer = HoneyHiveTracer.init(
-        api_key=KEY, project=PROJECT, session_name="matrix-tracer", source="matrix", server_url=URL
+        api_key=KEY,
+        project=PROJECT,
+        session_name="matrix-tracer",
+        source="matrix",
+        server_url=URL,
+        verbose=True,
     )
     out["session_id"] = getattr(tracer or HoneyHiveTracer, "session_id", None)
 
