@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,9 +169,19 @@ def debian_mirror() -> str:
 
 @dataclass(frozen=True)
 class BaseImages:
+    """Image names, and the builds still running for them (none for stock images)."""
+
     python: str
     postgres: str
     stand_ins: bool
+    python_ready: Future[None]
+    postgres_ready: Future[None]
+
+
+def _done() -> Future[None]:
+    future: Future[None] = Future()
+    future.set_result(None)
+    return future
 
 
 def _digest(*parts: str) -> str:
@@ -204,8 +214,10 @@ def _debian_image(name: str, mirror: str) -> None:
         tar.wait(timeout=60)
 
 
-def stand_in_images() -> BaseImages:
-    """Python and Postgres images built from Debian's packages (cached by content)."""
+def stand_in_images(pool: ThreadPoolExecutor) -> BaseImages:
+    """Python and Postgres images built from Debian's packages (cached by content). The
+    builds run on POOL side by side (they mostly wait on apt downloads); the caller waits
+    for each image only when it needs it."""
     mirror = debian_mirror()
     tag = _digest(SUITE, mirror)
     debian = f"events-api-stand-in/debian:{SUITE}-{tag}"
@@ -215,23 +227,34 @@ def stand_in_images() -> BaseImages:
     if missing and not image_exists(debian):
         _debian_image(debian, mirror)
 
-    def build(image: str) -> None:
-        folder = STAND_INS / ("python" if image == python else "postgres")
-        run(
-            ["docker", "build", "-q", "--build-arg", f"DEBIAN_IMAGE={debian}", "-t", image, "."],
-            timeout=900,
-            cwd=folder,
-        )
+    def build(image: str, folder: str) -> None:
+        if image in missing:
+            run(
+                [
+                    "docker",
+                    "build",
+                    "-q",
+                    "--build-arg",
+                    f"DEBIAN_IMAGE={debian}",
+                    "-t",
+                    image,
+                    ".",
+                ],
+                timeout=900,
+                cwd=STAND_INS / folder,
+            )
 
-    # Both builds mostly wait on apt downloads: side by side they take the longer one's time.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for done in [pool.submit(build, image) for image in missing]:
-            done.result()
-    return BaseImages(python=python, postgres=postgres, stand_ins=True)
+    return BaseImages(
+        python=python,
+        postgres=postgres,
+        stand_ins=True,
+        python_ready=pool.submit(build, python, "python"),
+        postgres_ready=pool.submit(build, postgres, "postgres"),
+    )
 
 
-def base_images() -> BaseImages:
+def base_images(pool: ThreadPoolExecutor) -> BaseImages:
     """The stock images when they can be pulled, else the stand-ins."""
     if can_pull(STOCK_PYTHON) and can_pull(STOCK_POSTGRES):
-        return BaseImages(python=STOCK_PYTHON, postgres=STOCK_POSTGRES, stand_ins=False)
-    return stand_in_images()
+        return BaseImages(STOCK_PYTHON, STOCK_POSTGRES, False, _done(), _done())
+    return stand_in_images(pool)
