@@ -31,7 +31,7 @@ RUN cat /etc/ssl/certs/ca-certificates.crt /tmp/extra-ca.pem > /tmp/build-ca.pem
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 RUN /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --python python
-COPY README.md alembic.ini events_api_pytest.py ./
+COPY README.md alembic.ini events_api_pytest.py events_api_launcher.py ./
 COPY migrations ./migrations
 COPY app ./app
 # --no-editable: the project goes into the venv as a wheel (migrations included), so the

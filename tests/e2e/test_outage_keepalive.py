@@ -8,16 +8,15 @@ connection, so a pooled client's next request got no answer at all.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.live_server import ROOT, free_port
+from events_api_launcher import free_port, server_command, server_env, stop_server
+from tests.live_server import ROOT
 
 
 def closed_port() -> int:
@@ -29,13 +28,14 @@ def closed_port() -> int:
 def test_outage_answers_503_on_a_kept_alive_connection(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "server.log"
-    env = {
-        **os.environ,
-        "EVENTS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/none",
-        "EVENTS_DB_CONNECT_TIMEOUT_S": "2",
-    }
-    script = Path(sys.executable).parent / "events-api"
-    argv = [str(script), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)]
+    env = server_env(
+        {
+            "EVENTS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/none",
+            "EVENTS_DB_CONNECT_TIMEOUT_S": "2",
+        }
+    )
+    # Not the launcher's start_server: it waits for /readyz, which a down database never passes.
+    argv = [*server_command(), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as sink:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -66,10 +66,6 @@ def test_outage_answers_503_on_a_kept_alive_connection(tmp_path: Path) -> None:
                 peers.add(stream.get_extra_info("socket").getsockname())
         assert len(peers) == 1, f"the connection was not kept: {peers}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
     text = log.read_text()
     assert "Exception in ASGI application" not in text and "Traceback" not in text, text
