@@ -14,6 +14,8 @@ ARG PYTHON_IMAGE=python:3.11-slim
 # ---- build: a virtual environment with the project and its locked dependencies ----------
 FROM ${PYTHON_IMAGE} AS build
 ARG EXTRA_CA_CERTS=docker/no-extra-ca.pem
+# PIP_BREAK_SYSTEM_PACKAGES: a Debian-packaged Python refuses pip otherwise; pip only writes
+# uv into /opt/uv here. PIP_CERT / SSL_CERT_FILE: pip and uv trust the extra CAs too.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
