@@ -50,7 +50,9 @@ def tear_down(stack: Stack) -> None:
     assert stack.volumes() == [], "down -v left the named volume behind"
 
 
-@pytest.fixture(scope="session")
+# Module scope: the stack goes down right after the last compose test, not at the end of the
+# whole suite (pytest may run other folders' tests in between otherwise).
+@pytest.fixture(scope="module")
 def compose_stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
