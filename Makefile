@@ -1,7 +1,7 @@
 # Shortcuts for developers who have make; each target calls tasks.py, which needs only Python 3.11+.
 PYTHON ?= python3
 
-.PHONY: serve test check bench-ingest bench-search migrate compose-up compose-down
+.PHONY: serve test check bench-ingest bench-search migrate compose-up compose-down compose-test
 
 serve:  ## run the server (SQLite in ./data/ unless EVENTS_DATABASE_URL is set)
 	$(PYTHON) tasks.py serve
@@ -21,8 +21,11 @@ bench-search:  ## p50/p95 of searches over 1,000,000 events in Postgres
 migrate:  ## upgrade the database of EVENTS_DATABASE_URL to the newest schema
 	$(PYTHON) tasks.py migrate
 
-compose-up:  ## Postgres + the API in Docker (needs a Docker engine)
-	docker compose up -d --build
+compose-up:  ## Postgres + the API in Docker on 127.0.0.1:8080 (needs a Docker engine)
+	docker compose up -d --build --wait
 
 compose-down:
 	docker compose down
+
+compose-test:  ## build the image and run docker-compose.yml for real (docs/compose.md)
+	$(PYTHON) tasks.py compose-test

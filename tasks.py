@@ -3,6 +3,8 @@
 
     python3 tasks.py serve [serve options]   run the server (embedded SQLite by default)
     python3 tasks.py test [pytest options]   run the whole test suite (SQLite and Postgres)
+    python3 tasks.py compose-test [options]  build the Docker image and run docker-compose.yml
+                                             for real (tests/compose; needs root or Docker)
     python3 tasks.py check                   ruff (lint + format), mypy, the import contracts
     python3 tasks.py migrate [options]       upgrade the database schema (events-api migrate)
     python3 tasks.py events-api ARGS...      any events-api command (events, keys, ...)
@@ -35,6 +37,7 @@ COMMANDS = (
     "migrate",
     "events-api",
     "test",
+    "compose-test",
     "check",
     "bench-ingest",
     "bench-search",
@@ -140,6 +143,8 @@ def main(args: list[str]) -> int:
         return hand_over([str(venv / "events-api"), *rest])
     if command == "test":
         return hand_over([python, "-m", "pytest", *rest])
+    if command == "compose-test":
+        return hand_over([python, "-m", "pytest", "tests/compose", "-q", *rest])
     if command == "check":
         for label, argv in (
             ("ruff check", [python, "-m", "ruff", "check", "."]),

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.body import error_location
 from app.api.database_errors import install_database_error_handlers
 from app.api.responses import JsonResponse
-from app.db.outage import is_database_outage
+from app.db.outage import DATABASE_ERRORS, is_database_outage
 from app.errors import ApiError, ServiceUnavailable, error_envelope
 
 logger = logging.getLogger("app.errors")
@@ -65,5 +65,11 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    # Database errors get handlers of their own class, which Starlette's ExceptionMiddleware
+    # runs: the catch-all `Exception` handler runs in ServerErrorMiddleware, which re-raises
+    # after answering, so uvicorn logs a traceback and closes the connection (a keep-alive
+    # client's next request then gets no answer at all).
+    for error_class in DATABASE_ERRORS:
+        app.add_exception_handler(error_class, on_unexpected)
     app.add_exception_handler(Exception, on_unexpected)
     install_database_error_handlers(app, retry_after_s=retry_after_s)

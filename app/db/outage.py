@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import asyncpg
 from sqlalchemy import exc as sa_exc
 
 # SQLite messages that mean "not reachable now" rather than "bad SQL".
@@ -13,6 +14,16 @@ _SQLITE_OUTAGE_MESSAGES = (
     "disk i/o error",
     "database or disk is full",
     "readonly database",
+)
+
+# Every exception class a database failure raises (outage or not): the API answers them with
+# handlers of their own (see app/api/error_handlers.py).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    sa_exc.SQLAlchemyError,
+    sqlite3.Error,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
 )
 
 
