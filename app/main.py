@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
+from app.api.reliability import install_reliability
 from app.api.responses import JsonResponse
 from app.api.routes import events, health, otlp, search, sessions
 from app.db.engine import Database
@@ -31,10 +32,12 @@ def create_app(settings: Settings) -> FastAPI:
     services = Services(
         settings=settings,
         db=db,
-        events=EventService(db),
+        events=EventService(db, conflict_retries=settings.conflict_retries),
         search=search_service,
         projects=project_service,
-        auth=AuthService(db, settings, project_service, ApiKeyService(db)),
+        auth=AuthService(
+            db, settings, project_service, ApiKeyService(db, cache_ttl_s=settings.auth_cache_ttl_s)
+        ),
     )
 
     @asynccontextmanager
@@ -54,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
+    install_reliability(app, settings, db.dialect)
     # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
     for router in (health.router, search.router, events.router, sessions.router, otlp.router):
         app.include_router(router)

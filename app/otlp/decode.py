@@ -19,6 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from app.errors import BadRequest, UnsupportedMediaType
+from app.otlp.wire_check import mistyped_field
 
 JSON_MEDIA_TYPE: Final[str] = "application/json"
 PROTOBUF_MEDIA_TYPE: Final[str] = "application/x-protobuf"
@@ -146,6 +147,9 @@ def _decode_protobuf(body: bytes) -> list[Span]:
     if body and request.ByteSize() == 0:
         # Bytes that parse only as unknown fields: not an export request.
         raise BadRequest(f"{_NOT_OTLP}: the protobuf body has no known field")
+    mistyped = mistyped_field(request)
+    if mistyped is not None:
+        raise BadRequest(f"{_NOT_OTLP}: protobuf field {mistyped} has the wrong wire type")
     spans: list[Span] = []
     for resource_spans in request.resource_spans:
         resource = _pb_attributes(resource_spans.resource.attributes)
