@@ -67,7 +67,7 @@ class OneConnection:
 def assert_envelope(answer: Answer, status: int, code: str | None = None) -> dict[str, Any]:
     assert answer.status == status, (answer.status, answer.body[:500])
     body = answer.json()
-    assert ENVELOPE_KEYS <= set(body), body
+    assert set(body) >= ENVELOPE_KEYS, body
     assert body["statusCode"] == status and body["success"] is False
     if code is not None:
         assert body["errorCode"] == code, body

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.live_server import free_port
 from tests.reliability.conftest import OneConnection, assert_envelope
 from tests.reliability.server import ServerProcess
-from tests.live_server import free_port
 
 EVENT = b'{"event_type": "tool", "inputs": {"q": 1}}'
 JSON = {"Content-Type": "application/json"}
