@@ -6,8 +6,8 @@ import asyncio
 import json
 import os
 import subprocess
-import time
 import sys
+import time
 import uuid
 from pathlib import Path
 
