@@ -24,8 +24,10 @@ EXEMPT_PREFIX: Final[str] = "/_test/"
 RETRY_AFTER_S: Final[int] = 1
 # Sizing when EVENTS_MAX_IN_FLIGHT is 0: requests per pooled Postgres connection (a request
 # spends part of its time parsing, validating and encoding, outside the database), and a
-# fixed figure for SQLite (one writer; readers share the file).
-PER_CONNECTION: Final[int] = 2
+# fixed figure for SQLite (one writer; readers share the file). 4 is the largest figure with
+# which a burst of 1000 searches had no request wait out the pool timeout
+# (docs/operations.md, `python -m bench.burst`).
+PER_CONNECTION: Final[int] = 4
 SQLITE_IN_FLIGHT: Final[int] = 64
 
 
