@@ -114,9 +114,7 @@ class EventService:
 
         async def write() -> bool:
             async with self.db.transaction(write=True) as conn:
-                return await EventRepository(conn).update(
-                    project.id, event_id, changes
-                )
+                return await EventRepository(conn).update(project.id, event_id, changes)
 
         found = await retry_conflicts(write, retries=self.conflict_retries)
         if not found:
