@@ -1,18 +1,18 @@
-"""A real `events-api serve` process that the reliability tests can stop, kill and restart."""
+"""A real `events-api serve` process that the reliability tests can stop, kill and restart,
+and wait for on /healthz when its database is down (built on events_api_launcher's parts)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from tests.live_server import ROOT, free_port
+from events_api_launcher import free_port, server_command, server_env, stop_server
+from tests.live_server import ROOT
 
 
 @dataclass
@@ -35,9 +35,8 @@ class ServerProcess:
         return self.log_dir / f"server-{self.port}.log"
 
     def start(self, ready_path: str = "/readyz", timeout_s: float = 60) -> ServerProcess:
-        env = {**os.environ, "EVENTS_DATABASE_URL": self.database_url, **self.env}
-        script = Path(sys.executable).parent / "events-api"
-        args = [str(script), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        env = server_env({"EVENTS_DATABASE_URL": self.database_url, **self.env})
+        args = [*server_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if not self.migrate:
             args.append("--no-migrate")
         sink = self.log.open("ab")
@@ -66,14 +65,8 @@ class ServerProcess:
         return self.process.wait(timeout=timeout_s)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_server(self.process, timeout_s=30)
 
     def __enter__(self) -> ServerProcess:
         return self
