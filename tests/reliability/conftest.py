@@ -81,6 +81,9 @@ SHARED_ENV = {
     "EVENTS_HEADER_TIMEOUT_S": "2",
     "EVENTS_BODY_TIMEOUT_S": "2",
     "EVENTS_LOG_LEVEL": "warning",
+    # The shared Postgres serves other suites too: keep this server's share of it small.
+    "EVENTS_DB_POOL_SIZE": "5",
+    "EVENTS_DB_MAX_OVERFLOW": "10",
 }
 
 

@@ -50,6 +50,14 @@ async def stored_ids(database_url: str, wanted: Iterable[str]) -> set[str]:
     return {row["event_id"] for row in rows}
 
 
+# A small pool: the shared test Postgres also serves other suites.
+KILL_ENV = {
+    "EVENTS_LOG_LEVEL": "warning",
+    "EVENTS_DB_POOL_SIZE": "5",
+    "EVENTS_DB_MAX_OVERFLOW": "5",
+}
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def kill_target(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
@@ -66,7 +74,7 @@ async def kill_target(request: pytest.FixtureRequest, tmp_path: Path):  # type: 
 async def test_sigkill_during_mixed_load_loses_nothing_acknowledged(
     kill_target: str, tmp_path: Path
 ) -> None:
-    server = ServerProcess(kill_target, tmp_path, {"EVENTS_LOG_LEVEL": "warning"})
+    server = ServerProcess(kill_target, tmp_path, KILL_ENV)
     await asyncio.to_thread(server.start)
     load = MixedLoad(server.url, workers=8)
     running = asyncio.create_task(load.run())
@@ -80,7 +88,7 @@ async def test_sigkill_during_mixed_load_loses_nothing_acknowledged(
     assert len(acknowledged) > 50, result.statuses
     assert result.statuses[500] == 0 and not result.bad_errors, result.bad_errors[:3]
 
-    restarted = ServerProcess(kill_target, tmp_path, {"EVENTS_LOG_LEVEL": "warning"})
+    restarted = ServerProcess(kill_target, tmp_path, KILL_ENV)
     with restarted:
         await asyncio.to_thread(restarted.start)
         missing = acknowledged - await stored_ids(kill_target, acknowledged)
