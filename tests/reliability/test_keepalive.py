@@ -3,8 +3,10 @@ TCP connection is answered (or the answer said `Connection: close`)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+from app.db.migrate import upgrade
 from tests.live_server import free_port
 from tests.reliability.conftest import OneConnection, assert_envelope
 from tests.reliability.server import ServerProcess
@@ -43,9 +45,15 @@ def test_database_outage_503_keeps_the_connection(tmp_path: Path) -> None:
 
 
 def test_internal_error_500_keeps_the_connection(tmp_path: Path) -> None:
-    """A database without the schema (served with --no-migrate) makes every write a genuine
-    500 from the exception path; the connection still carries the next request."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
+    """A database whose events table has the wrong shape (served with --no-migrate) makes
+    every write a genuine 500 from the exception path; the connection still carries the
+    next request."""
+    path = tmp_path / "broken.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE events")
+        db.execute("CREATE TABLE events (unexpected TEXT)")
     with ServerProcess(url, tmp_path, migrate=False).start("/healthz") as server:
         conn = OneConnection(server.url)
         statuses = []
