@@ -58,6 +58,11 @@ class ServiceUnavailable(ApiError):
     error_code = "SERVICE_UNAVAILABLE"
 
 
+class TooManyRequests(ApiError):
+    status_code = 429
+    error_code = "TOO_MANY_REQUESTS"
+
+
 class RequestTimeout(ApiError):
     """408; ``extra`` keys are added to the envelope (GET /_test/wait adds ``count``)."""
 

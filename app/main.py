@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
+from app.api.openapi_contract import install_openapi_contract
+from app.api.reliability import install_reliability
 from app.api.responses import JsonResponse
 from app.api.routes import events, health, otlp, search, sessions
 from app.db.engine import Database
@@ -31,10 +33,12 @@ def create_app(settings: Settings) -> FastAPI:
     services = Services(
         settings=settings,
         db=db,
-        events=EventService(db),
+        events=EventService(db, conflict_retries=settings.conflict_retries),
         search=search_service,
         projects=project_service,
-        auth=AuthService(db, settings, project_service, ApiKeyService(db)),
+        auth=AuthService(
+            db, settings, project_service, ApiKeyService(db, cache_ttl_s=settings.auth_cache_ttl_s)
+        ),
     )
 
     @asynccontextmanager
@@ -54,6 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
+    install_reliability(app, settings, db.dialect)
+    install_openapi_contract(app)
     # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
     for router in (health.router, search.router, events.router, sessions.router, otlp.router):
         app.include_router(router)

@@ -39,6 +39,44 @@ class Settings(BaseSettings):
     retry_after_s: int = Field(
         default=5, ge=1, description="Retry-After seconds sent with 503 answers."
     )
+    # Reliability limits (docs/operations.md explains each one).
+    max_in_flight: int = Field(
+        default=0,
+        ge=0,
+        description="Requests one worker serves at once; more get 503 SERVER_BUSY at once "
+        "(0: sized from the pool, see docs/operations.md).",
+    )
+    statement_timeout_s: float = Field(
+        default=30.0, ge=0, description="Longest API statement on Postgres (0: no limit)."
+    )
+    maintenance_statement_timeout_s: float = Field(
+        default=3600.0, ge=0, description="Longest migration statement on Postgres (0: no limit)."
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="Time a client has to send a request's headers (408)."
+    )
+    body_timeout_s: float = Field(
+        default=60.0, gt=0, description="Time a client has to send a request's body (408)."
+    )
+    shutdown_timeout_s: float = Field(
+        default=30.0, ge=0, description="On SIGTERM, how long in-flight requests may finish."
+    )
+    conflict_retries: int = Field(
+        default=4,
+        ge=0,
+        description="Retries of a write hit by a deadlock or serialization failure.",
+    )
+    auth_cache_ttl_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a checked API key is remembered (revocation bound).",
+    )
+    auth_failure_limit: int = Field(
+        default=20, ge=1, description="Failed authentications per client per window before 429."
+    )
+    auth_failure_window_s: float = Field(
+        default=60.0, gt=0, description="Window of EVENTS_AUTH_FAILURE_LIMIT, in seconds."
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     auth: Literal["open", "keys"] = Field(
         default="open",

@@ -10,7 +10,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.db.engine import parse_database_url, sqlite_file
+from app.db.engine import parse_database_url, server_statement_timeout, sqlite_file
 from app.db.tables import metadata_obj
 from app.settings import Settings
 
@@ -49,7 +49,12 @@ async def run_online() -> None:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    connect_args: dict[str, object] = {}
+    if url.get_backend_name() == "postgresql":
+        # Maintenance may run long (index builds): its own, longer statement timeout.
+        timeout = Settings().maintenance_statement_timeout_s
+        connect_args["server_settings"] = server_statement_timeout(timeout)
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_migrate)

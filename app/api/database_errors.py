@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from app.api.responses import JsonResponse
 from app.db.outage import is_database_outage
 from app.db.problems import DATABASE_ERRORS, SCHEMA_NOT_MIGRATED, is_schema_missing
+from app.db.retry import classify
 from app.errors import ServiceUnavailable
 
 logger = logging.getLogger("app.errors")
@@ -53,6 +54,8 @@ def install_database_error_handlers(app: FastAPI, *, retry_after_s: int) -> None
     headers = {"Retry-After": str(retry_after_s)}
 
     async def on_database_error(_request: Request, exc: Exception) -> JsonResponse:
+        if classify(exc) is not None:
+            raise exc  # busy pool, write conflict, statement timeout: app/api/boundary.py
         if is_schema_missing(exc):
             schema_log.warning("503: %s", SCHEMA_NOT_MIGRATED)
             error = ServiceUnavailable(SCHEMA_NOT_MIGRATED, headers=headers)

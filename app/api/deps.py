@@ -55,7 +55,10 @@ async def project_for_scope(scope: Scope, services: Services) -> Project:
     known = state.get(PROJECT_STATE_KEY)
     if isinstance(known, Project):
         return known
-    project = await services.auth.authenticate(bearer_token(Request(scope)))
+    client = scope.get("client")
+    project = await services.auth.authenticate(
+        bearer_token(Request(scope)), client[0] if client else None
+    )
     state[PROJECT_STATE_KEY] = project
     return project
 

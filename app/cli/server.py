@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Annotated
 
@@ -89,6 +90,9 @@ def serve(
         log_level=log_level,
         workers=workers,
         access_log=log_level == "debug",
+        # Deadlines for slow clients, and the drain on SIGTERM: docs/operations.md.
+        http="app.api.slow_clients:DeadlineHttpToolsProtocol",
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
     )
 
 

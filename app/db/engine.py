@@ -17,6 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from app.settings import Settings
 
 SUPPORTED_DRIVERS = ("postgresql+asyncpg", "sqlite+aiosqlite")
+# A client-side deadline a little past the server's statement_timeout: it ends a query that
+# a frozen (SIGSTOPped, partitioned) Postgres will never cancel itself.
+CLIENT_TIMEOUT_MARGIN_S = 5.0
+
+
+def server_statement_timeout(seconds: float) -> dict[str, str]:
+    """asyncpg ``server_settings`` for a Postgres statement_timeout (0: none)."""
+    return {"statement_timeout": str(int(seconds * 1000))} if seconds > 0 else {}
+
+
+def statement_timeouts(seconds: float) -> dict[str, float]:
+    """asyncpg connect arguments: the client-side deadline of every query (0: none)."""
+    return {"command_timeout": seconds + CLIENT_TIMEOUT_MARGIN_S} if seconds > 0 else {}
 
 
 def parse_database_url(raw: str) -> URL:
@@ -69,7 +82,9 @@ class Database:
                 pool_pre_ping=True,
                 connect_args={
                     "timeout": settings.db_connect_timeout_s,
+                    **statement_timeouts(settings.statement_timeout_s),
                     "server_settings": {
+                        **server_statement_timeout(settings.statement_timeout_s),
                         # Searches are short: JIT compilation costs more than it saves.
                         "jit": "off",
                         # JSON path segments are bound parameters; planning each search with

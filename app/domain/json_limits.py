@@ -48,3 +48,26 @@ def check_json_limits(document: Any, *, check_nul: bool = True, path: str = "") 
                     raise JsonLimitError(_join(where, index), "contains the NUL character \\u0000")
         elif check_nul and isinstance(value, str) and "\x00" in value:
             raise JsonLimitError(where, "contains the NUL character \\u0000")
+
+
+INT64_MIN: Final[int] = -(2**63)
+INT64_MAX: Final[int] = 2**63 - 1
+
+
+def int64_problem(document: Any, *, path: str = "") -> str | None:
+    """Where ``document`` holds an integer outside the signed 64-bit range (OTLP's intValue
+    is an int64; neither database nor the JSON encoder can keep a bigger one), or None."""
+    stack: list[tuple[Any, str]] = [(document, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((item, _join(where, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, _join(where, index)) for index, item in enumerate(value))
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and not INT64_MIN <= value <= INT64_MAX
+        ):
+            return f"{where or '$'}: integer {value} is outside the signed 64-bit range"
+    return None

@@ -19,6 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from app.errors import BadRequest, UnsupportedMediaType
+from app.otlp.wire_check import mistyped_field
 
 JSON_MEDIA_TYPE: Final[str] = "application/json"
 PROTOBUF_MEDIA_TYPE: Final[str] = "application/x-protobuf"
@@ -137,15 +138,21 @@ def _media_type(content_type: str | None) -> str | None:
 # --------------------------------------------------------------------------- protobuf
 
 
+UINT64_MAX: Final[int] = 2**64 - 1
+
+
 def _decode_protobuf(body: bytes) -> list[Span]:
     request = ExportTraceServiceRequest()
     try:
         request.ParseFromString(body)
     except (DecodeError, ValueError, RuntimeError) as exc:
         raise BadRequest(f"{_NOT_OTLP}: the protobuf body does not parse ({exc})") from exc
-    if body and request.ByteSize() == 0:
+    if body and (request.ByteSize() == 0 or not request.ListFields()):
         # Bytes that parse only as unknown fields: not an export request.
         raise BadRequest(f"{_NOT_OTLP}: the protobuf body has no known field")
+    mistyped = mistyped_field(request)
+    if mistyped is not None:
+        raise BadRequest(f"{_NOT_OTLP}: protobuf field {mistyped} has the wrong wire type")
     spans: list[Span] = []
     for resource_spans in request.resource_spans:
         resource = _pb_attributes(resource_spans.resource.attributes)
@@ -332,13 +339,18 @@ def _uint(value: Any, path: str) -> int:
     """A uint64 / int64: JSON sends a decimal string, some encoders a number."""
     if value is None:
         return 0
+    number: int | None = None
     if isinstance(value, str) and value.isdigit() and value.isascii():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    raise _bad(path, "must be an unsigned integer (a decimal string)")
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        number = value
+    elif isinstance(value, float) and value.is_integer() and value >= 0:
+        number = int(value)
+    if number is None:
+        raise _bad(path, "must be an unsigned integer (a decimal string)")
+    if number > UINT64_MAX:
+        raise _bad(path, "is beyond the unsigned 64-bit range")
+    return number
 
 
 def _json_id(value: Any, path: str, size: int) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import orjson
 
-from app.domain.json_limits import MAX_DEPTH, JsonLimitError, check_json_limits
+from app.domain.json_limits import MAX_DEPTH, JsonLimitError, check_json_limits, int64_problem
 from app.domain.records import JSON_BUCKETS, SPAN_EVENT_TYPES, EventRecord
 from app.otlp.decode import Span
 
@@ -590,6 +590,9 @@ def _limits_problem(record: EventRecord) -> str | None:
             check_json_limits(fields[name], path=name)
         except JsonLimitError as exc:
             return str(exc)
+        beyond = int64_problem(fields[name], path=name)
+        if beyond is not None:
+            return beyond
     return None
 
 

@@ -59,6 +59,9 @@ class EventRepository:
         already is left as it is (first write wins). Returns how many rows were new."""
         if not records:
             return 0
+        # One global lock order (by id) for every multi-row insert: two batches holding the
+        # same ids in another order then wait for each other instead of deadlocking.
+        records = sorted(records, key=lambda record: record["event_id"])
         match self.dialect:
             case Dialect.POSTGRES:
                 return await self._insert_many_postgres(records)

@@ -13,6 +13,10 @@ from app.search.query import SearchQuery
 
 SEARCH_MAX_LIMIT = 1000
 EXPORT_MAX_LIMIT = 7500
+# Bounds that keep every query inside what both databases take (docs/operations.md): the
+# offset (page - 1) * limit stays far below 2**63, and SQLite's expression depth holds.
+MAX_PAGE = 1_000_000_000
+MAX_FILTERS = 100
 
 
 def _whole_number(value: Any) -> Any:
@@ -27,10 +31,10 @@ class SearchBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    filters: list[Any] | None = None
+    filters: Annotated[list[Any] | None, Field(max_length=MAX_FILTERS)] = None
     date_range: Any = Field(default=None, alias="dateRange")
     limit: Annotated[int, Field(strict=True, ge=1, le=SEARCH_MAX_LIMIT)] = SEARCH_MAX_LIMIT
-    page: Annotated[int, Field(strict=True, ge=1)] = 1
+    page: Annotated[int, Field(strict=True, ge=1, le=MAX_PAGE)] = 1
     ignore_order: bool | None = None  # accepted, no effect: results are always ordered
     evaluation_id: str | None = None
 
@@ -53,10 +57,10 @@ class ExportBody(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    filters: list[Any] | None = None
+    filters: Annotated[list[Any] | None, Field(max_length=MAX_FILTERS)] = None
     date_range: Any = Field(default=None, alias="dateRange")
     limit: Annotated[int, Field(strict=True, ge=1, le=EXPORT_MAX_LIMIT)] = 1000
-    page: Annotated[int, Field(strict=True, ge=1)] = 1
+    page: Annotated[int, Field(strict=True, ge=1, le=MAX_PAGE)] = 1
     projections: list[str] | None = None
     project: Any = None  # deprecated, ignored: the project comes from the API key
     ignore_order: bool | None = None

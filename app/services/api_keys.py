@@ -17,6 +17,7 @@ from app.domain.projects import project_for_name
 from app.errors import BadRequest
 from app.repository.api_keys import ApiKeyRepository, StoredKey
 from app.repository.projects import ProjectRepository
+from app.services.auth_limits import TtlCache
 
 MAX_NAME_LENGTH = 256
 
@@ -39,8 +40,11 @@ def _check_text(value: str | None, what: str) -> None:
 
 
 class ApiKeyService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, cache_ttl_s: float = 0.0) -> None:
         self.db = db
+        # Look-ups by key hash, found or not. A change made by this process clears it; one
+        # made elsewhere (the CLI, another worker) is seen within cache_ttl_s.
+        self._found: TtlCache[StoredKey | None] = TtlCache(cache_ttl_s)
 
     async def create(self, project_name: str, label: str | None = None) -> tuple[ApiKeyInfo, str]:
         """A new random key for the project (created if needed). The key itself is returned
@@ -60,6 +64,7 @@ class ApiKeyService:
     ) -> tuple[ApiKeyInfo, bool]:
         _check_text(project_name, "project name")
         _check_text(label, "label")
+        self._found.clear()
         async with self.db.transaction(write=True) as conn:
             project = await ProjectRepository(conn).ensure(project_for_name(project_name))
             info = ApiKeyInfo(
@@ -79,6 +84,7 @@ class ApiKeyService:
             return await ApiKeyRepository(conn).list_all()
 
     async def revoke(self, key_id: str) -> RevokeOutcome:
+        self._found.clear()
         async with self.db.transaction(write=True) as conn:
             repo = ApiKeyRepository(conn)
             if await repo.revoke(key_id, now_ms()):
@@ -88,5 +94,11 @@ class ApiKeyService:
 
     async def find(self, key: str) -> StoredKey | None:
         """The stored key with this key's hash (through the unique index), or None."""
+        key_hash = hash_api_key(key)
+        cached, stored = self._found.get(key_hash)
+        if cached:
+            return stored
         async with self.db.transaction(write=False) as conn:
-            return await ApiKeyRepository(conn).find_by_hash(hash_api_key(key))
+            stored = await ApiKeyRepository(conn).find_by_hash(key_hash)
+        self._found.put(key_hash, stored)
+        return stored

@@ -9,9 +9,10 @@ from typing import Final
 from app.db.engine import Database
 from app.domain.api_keys import hash_api_key, hashes_match, project_name_for_token
 from app.domain.projects import Project, project_for_name
-from app.errors import Unauthorized
+from app.errors import TooManyRequests, Unauthorized
 from app.repository.projects import ProjectRepository
 from app.services.api_keys import ApiKeyService
+from app.services.auth_limits import FailureLimiter
 from app.services.projects import ProjectService
 from app.settings import Settings
 
@@ -35,12 +36,25 @@ class AuthService:
         self._token_projects: dict[str, Project] = {}
         self._bootstrapped = settings.bootstrap_api_key is None
         self._bootstrap_lock = asyncio.Lock()
+        self.failures = FailureLimiter(settings.auth_failure_limit, settings.auth_failure_window_s)
 
-    async def authenticate(self, token: str | None) -> Project:
+    async def authenticate(self, token: str | None, client: str | None = None) -> Project:
         """The caller's project; Unauthorized (401) when keys are required and the token is
-        missing, unknown or revoked."""
+        missing, unknown or revoked; TooManyRequests (429) when ``client`` (an address) has
+        failed too often lately."""
         if self.settings.auth == "keys":
-            return await self._project_of_key(token)
+            wait = self.failures.retry_after(client)
+            if wait is not None:
+                raise TooManyRequests(
+                    "too many failed authentications from this client; retry later",
+                    headers={"Retry-After": str(wait)},
+                )
+            try:
+                return await self._project_of_key(token)
+            except Unauthorized:
+                if token is not None:
+                    self.failures.record(client)
+                raise
         if token is None or not self.settings.project_per_token:
             return await self.projects.default()
         return await self._project_of_token(token)

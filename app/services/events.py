@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from app.clock import now_ms
 from app.db.engine import Database
+from app.db.retry import retry_conflicts
 from app.domain.defaults import as_outputs, build_event, build_session
 from app.domain.merge import plan_update
 from app.domain.projects import Project
@@ -31,14 +32,19 @@ class BatchOutcome(NamedTuple):
 
 
 class EventService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, conflict_retries: int = 4) -> None:
         self.db = db
+        self.conflict_retries = conflict_retries
 
     async def create(self, project: Project, fields: Mapping[str, Any]) -> str:
         """Store one event; an existing event_id is left as it is (first write wins)."""
         record = build_event(fields, project_id=project.id, now_ms=now_ms())
-        async with self.db.transaction(write=True) as conn:
-            await EventRepository(conn).insert_many([record])
+
+        async def write() -> None:
+            async with self.db.transaction(write=True) as conn:
+                await EventRepository(conn).insert_many([record])
+
+        await retry_conflicts(write, retries=self.conflict_retries)
         return record["event_id"]
 
     async def create_batch(
@@ -62,11 +68,15 @@ class EventService:
             build_event(item, project_id=project.id, now_ms=at, session_id=session_id)
             for item in items
         ]
-        async with self.db.transaction(write=True) as conn:
-            repo = EventRepository(conn)
-            if session is not None:
-                await repo.upsert_session(session)
-            created = await repo.insert_many(records)
+
+        async def write() -> int:
+            async with self.db.transaction(write=True) as conn:
+                repo = EventRepository(conn)
+                if session is not None:
+                    await repo.upsert_session(session)
+                return await repo.insert_many(records)
+
+        created = await retry_conflicts(write, retries=self.conflict_retries)
         return BatchOutcome([r["event_id"] for r in records], session_id, created)
 
     async def ingest_spans(
@@ -83,22 +93,30 @@ class EventService:
         session_ids = sorted({r["session_id"] for r in records})
         lookups = parents_to_look_up(records)
         moves = chosen_ids(records)
-        async with self.db.transaction(write=True) as conn:
-            repo = EventRepository(conn)
-            if lookups:
-                found = await repo.find_spans(
-                    project.id, session_ids, sorted({span for _, span in lookups})
-                )
-                for trace, span, event_id in found:
-                    for index in lookups.get((trace, span), ()):
-                        records[index] = {**records[index], "parent_id": event_id}
-            await repo.insert_many([*sessions, *records])
-            await repo.repoint_parents(project.id, session_ids, moves)
+
+        async def write() -> None:
+            async with self.db.transaction(write=True) as conn:
+                repo = EventRepository(conn)
+                if lookups:
+                    found = await repo.find_spans(
+                        project.id, session_ids, sorted({span for _, span in lookups})
+                    )
+                    for trace, span, event_id in found:
+                        for index in lookups.get((trace, span), ()):
+                            records[index] = {**records[index], "parent_id": event_id}
+                await repo.insert_many([*sessions, *records])
+                await repo.repoint_parents(project.id, session_ids, moves)
+
+        await retry_conflicts(write, retries=self.conflict_retries)
 
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})
-        async with self.db.transaction(write=True) as conn:
-            found = await EventRepository(conn).update(project.id, event_id, changes)
+
+        async def write() -> bool:
+            async with self.db.transaction(write=True) as conn:
+                return await EventRepository(conn).update(project.id, event_id, changes)
+
+        found = await retry_conflicts(write, retries=self.conflict_retries)
         if not found:
             raise NotFound(f"Event not found: {event_id}")
 
@@ -120,5 +138,9 @@ class EventService:
     async def start_session(self, project: Project, fields: Mapping[str, Any]) -> EventRecord:
         """Create a session, or merge metadata/user_properties into the existing one."""
         session = build_session(fields, project_id=project.id, now_ms=now_ms())
-        async with self.db.transaction(write=True) as conn:
-            return await EventRepository(conn).upsert_session(session)
+
+        async def write() -> EventRecord:
+            async with self.db.transaction(write=True) as conn:
+                return await EventRepository(conn).upsert_session(session)
+
+        return await retry_conflicts(write, retries=self.conflict_retries)

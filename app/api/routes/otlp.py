@@ -44,6 +44,8 @@ def decompress(body: bytes, encoding: str | None, max_bytes: int) -> bytes:
         raise BadRequest(f"body is not valid {encoding} data: {exc}") from exc
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"decompressed body is over the limit of {max_bytes} bytes")
+    if not inflater.eof:
+        raise BadRequest(f"body is truncated {encoding} data")
     return data
 
 
