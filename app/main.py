@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
 from app.api.responses import JsonResponse
-from app.api.routes import events, health, otlp, search, sessions
+from app.api.routes import deletes, events, health, otlp, search, sessions
 from app.db.engine import Database
 from app.search.casefold import fold_case
 from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
+from app.services.deletes import DeleteService
 from app.services.events import EventService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
         search=search_service,
         projects=project_service,
         auth=AuthService(db, settings, project_service, ApiKeyService(db)),
+        deletes=DeleteService(db, chunk_rows=settings.delete_chunk_rows),
     )
 
     @asynccontextmanager
@@ -55,7 +57,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = services
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
-    for router in (health.router, search.router, events.router, sessions.router, otlp.router):
+    routers = (health.router, search.router, deletes.router, events.router, sessions.router)
+    for router in (*routers, otlp.router):
         app.include_router(router)
     if settings.test_mode:
         install_test_mode(app, services)

@@ -11,6 +11,7 @@ from starlette.types import Scope
 from app.db.engine import Database
 from app.domain.projects import Project
 from app.services.auth import AuthService
+from app.services.deletes import DeleteService
 from app.services.events import EventService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
@@ -27,6 +28,7 @@ class Services:
     search: SearchService
     projects: ProjectService
     auth: AuthService
+    deletes: DeleteService
 
 
 def get_services(request: Request) -> Services:
