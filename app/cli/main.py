@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from app.cli.deletes import delete as _delete_command  # registers `events delete`
 from app.cli.events import events_app
 from app.cli.keys import keys_app
 from app.cli.server import register_server_commands
