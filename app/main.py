@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +19,8 @@ from app.search.casefold import fold_case
 from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
 from app.services.deletes import DeleteService
-from app.services.events import EventService
+from app.services.events import EventService, now_ms
+from app.services.maintenance import MaintenanceService, maintenance_loop
 from app.services.projects import ProjectService
 from app.services.search import SearchService
 from app.settings import Settings
@@ -37,13 +40,22 @@ def create_app(settings: Settings) -> FastAPI:
         projects=project_service,
         auth=AuthService(db, settings, project_service, ApiKeyService(db)),
         deletes=DeleteService(db, chunk_rows=settings.delete_chunk_rows),
+        maintenance=maintenance_service(db, settings),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         fold_case("")  # build the case-folding table now, not in the first `contains` search
-        yield
-        await db.dispose()
+        loop = asyncio.create_task(
+            maintenance_loop(services.maintenance, settings.maintenance_interval_s, now_ms)
+        )
+        try:
+            yield
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+            await db.dispose()
 
     app = FastAPI(
         title="Events API server",
@@ -65,6 +77,15 @@ def create_app(settings: Settings) -> FastAPI:
     install_ui(app, services)
     logging.getLogger("app").setLevel(settings.log_level.upper())
     return app
+
+
+def maintenance_service(db: Database, settings: Settings) -> MaintenanceService:
+    return MaintenanceService(
+        db,
+        retention_days=settings.retention_days,
+        days_ahead=settings.partition_days_ahead,
+        chunk_rows=settings.delete_chunk_rows,
+    )
 
 
 def create_app_from_env() -> FastAPI:

@@ -13,6 +13,7 @@ from app.domain.projects import Project
 from app.services.auth import AuthService
 from app.services.deletes import DeleteService
 from app.services.events import EventService
+from app.services.maintenance import MaintenanceService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
 from app.settings import Settings
@@ -29,6 +30,7 @@ class Services:
     projects: ProjectService
     auth: AuthService
     deletes: DeleteService
+    maintenance: MaintenanceService
 
 
 def get_services(request: Request) -> Services:

@@ -22,6 +22,8 @@ from app.cli.events import (
 )
 from app.cli.json_args import JsonArgReader
 
+__all__ = ["delete", "events_app"]
+
 
 def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
@@ -49,9 +51,7 @@ def delete(
         str | None, _string_option("--session-id", "The session to delete, with its events")
     ] = None,
     filters: Annotated[str | None, _json_option("--filters", "filters (as search)")] = None,
-    date_range: Annotated[
-        str | None, _json_option("--date-range", "dateRange (as search)")
-    ] = None,
+    date_range: Annotated[str | None, _json_option("--date-range", "dateRange (as search)")] = None,
     all_events: Annotated[
         bool, typer.Option("--all", help="With no filter: delete every event of the project")
     ] = False,

@@ -89,6 +89,5 @@ class DeleteService:
         return DeleteOutcome(matched=matched, deleted=deleted)
 
 
-
 def session_filter(session_id: str) -> Filter:
     return Filter(field=parse_field("session_id"), operator="is", type="string", value=session_id)

@@ -36,9 +36,7 @@ async def delete_events(
     """Delete the events matching `filters` and `dateRange` (as search); `dry_run` only
     counts them; no filter and no dateRange needs `all: true`."""
     body = validate(DeleteBody, await read_json(request, services.settings.max_body_bytes))
-    outcome = await services.deletes.delete_matching(
-        project, body.to_query(), dry_run=body.dry_run
-    )
+    outcome = await services.deletes.delete_matching(project, body.to_query(), dry_run=body.dry_run)
     return JsonResponse(
         {
             "success": True,
