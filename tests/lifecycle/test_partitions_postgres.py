@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy import event
@@ -64,29 +63,29 @@ async def test_maintenance_creates_ahead_and_drops_expired(fresh_postgres_url: s
 async def test_rows_in_the_default_partition_move_into_a_new_partition(
     fresh_postgres_url: str,
 ) -> None:
-    async with running_app(fresh_postgres_url, partition_days_ahead=2) as app:
-        async with client_for(app) as client:
-            future = NOW + 5 * DAY_MS
-            body = {"event_type": "tool", "inputs": {"x": 1}, "start_time": future}
-            event_id = (await client.post("/v1/events", json=body)).json()["event_id"]
-            report = await app.state.services.maintenance.run(NOW + 4 * DAY_MS)
-            assert day_name(future) in report.partitions_created
-            stored = (await client.get(f"/v1/events/{event_id}")).json()["event"]
-            async with app.state.services.db.transaction(write=False) as conn:
-                where = {"p": stored["project_id"], "e": event_id}
-                holder = (
-                    await conn.execute(
-                        sa.text(
-                            "SELECT tableoid::regclass::text FROM events "
-                            "WHERE project_id = :p AND event_id = :e"
-                        ),
-                        where,
-                    )
-                ).scalar_one()
-            assert holder == day_name(future)
-            assert (await client.get(f"/v1/events/{event_id}")).json()["event"]["inputs"] == {
-                "x": 1
-            }
+    async with (
+        running_app(fresh_postgres_url, partition_days_ahead=2) as app,
+        client_for(app) as client,
+    ):
+        future = NOW + 5 * DAY_MS
+        body = {"event_type": "tool", "inputs": {"x": 1}, "start_time": future}
+        event_id = (await client.post("/v1/events", json=body)).json()["event_id"]
+        report = await app.state.services.maintenance.run(NOW + 4 * DAY_MS)
+        assert day_name(future) in report.partitions_created
+        stored = (await client.get(f"/v1/events/{event_id}")).json()["event"]
+        async with app.state.services.db.transaction(write=False) as conn:
+            where = {"p": stored["project_id"], "e": event_id}
+            holder = (
+                await conn.execute(
+                    sa.text(
+                        "SELECT tableoid::regclass::text FROM events "
+                        "WHERE project_id = :p AND event_id = :e"
+                    ),
+                    where,
+                )
+            ).scalar_one()
+        assert holder == day_name(future)
+        assert (await client.get(f"/v1/events/{event_id}")).json()["event"]["inputs"] == {"x": 1}
 
 
 async def test_retried_create_with_another_start_time_is_idempotent(
