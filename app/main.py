@@ -14,7 +14,10 @@ from app.api.deps import Services
 from app.api.error_handlers import install_error_handlers
 from app.api.responses import JsonResponse
 from app.api.routes import deletes, events, health, otlp, search, sessions
+from app.api.routes import metrics as metrics_route
 from app.db.engine import Database
+from app.observability.metrics import Metrics
+from app.observability.requests import RequestObserver, use_json_logs
 from app.search.casefold import fold_case
 from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
@@ -23,6 +26,7 @@ from app.services.events import EventService, now_ms
 from app.services.maintenance import MaintenanceService, maintenance_loop
 from app.services.projects import ProjectService
 from app.services.search import SearchService
+from app.services.telemetry import Telemetry
 from app.settings import Settings
 from app.testmode import install_test_mode
 from app.ui.install import install_ui
@@ -30,17 +34,18 @@ from app.ui.install import install_ui
 
 def create_app(settings: Settings) -> FastAPI:
     db = Database(settings)
+    metrics = Metrics(db)
     search_service = SearchService(db)
     project_service = ProjectService(db, settings.default_project)
     services = Services(
         settings=settings,
         db=db,
-        events=EventService(db),
+        events=EventService(db, metrics),
         search=search_service,
         projects=project_service,
         auth=AuthService(db, settings, project_service, ApiKeyService(db)),
-        deletes=DeleteService(db, chunk_rows=settings.delete_chunk_rows),
-        maintenance=maintenance_service(db, settings),
+        deletes=DeleteService(db, chunk_rows=settings.delete_chunk_rows, telemetry=metrics),
+        maintenance=maintenance_service(db, settings, metrics),
     )
 
     @asynccontextmanager
@@ -67,24 +72,32 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
+    app.state.metrics = metrics
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
     routers = (health.router, search.router, deletes.router, events.router, sessions.router)
-    for router in (*routers, otlp.router):
+    for router in (*routers, otlp.router, metrics_route.router):
         app.include_router(router)
     if settings.test_mode:
         install_test_mode(app, services)
     install_ui(app, services)
     logging.getLogger("app").setLevel(settings.log_level.upper())
+    if settings.log_format == "json":
+        use_json_logs()
+    # Outermost: every answer (errors included) gets a request id and is counted.
+    app.add_middleware(RequestObserver, metrics=metrics, log_requests=settings.log_format == "json")
     return app
 
 
-def maintenance_service(db: Database, settings: Settings) -> MaintenanceService:
+def maintenance_service(
+    db: Database, settings: Settings, telemetry: Telemetry | None = None
+) -> MaintenanceService:
     return MaintenanceService(
         db,
         retention_days=settings.retention_days,
         days_ahead=settings.partition_days_ahead,
         chunk_rows=settings.delete_chunk_rows,
+        telemetry=telemetry,
     )
 
 

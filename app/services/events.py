@@ -14,6 +14,7 @@ from app.domain.records import EventRecord
 from app.errors import NotFound
 from app.otlp.linking import chosen_ids, parents_to_look_up
 from app.repository.events import EventRepository
+from app.services.telemetry import NoTelemetry, Telemetry
 
 
 class BatchOutcome(NamedTuple):
@@ -31,14 +32,16 @@ class BatchOutcome(NamedTuple):
 
 
 class EventService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, telemetry: Telemetry | None = None) -> None:
         self.db = db
+        self.telemetry: Telemetry = telemetry or NoTelemetry()
 
     async def create(self, project: Project, fields: Mapping[str, Any]) -> str:
         """Store one event; an existing event_id is left as it is (first write wins)."""
         record = build_event(fields, project_id=project.id, now_ms=now_ms())
         async with self.db.transaction(write=True) as conn:
             await EventRepository(conn).insert_many([record])
+        self.telemetry.events_ingested(1)
         return record["event_id"]
 
     async def create_batch(
@@ -67,6 +70,7 @@ class EventService:
             if session is not None:
                 await repo.upsert_session(session)
             created = await repo.insert_many(records)
+        self.telemetry.events_ingested(len(records) + (session is not None))
         return BatchOutcome([r["event_id"] for r in records], session_id, created)
 
     async def ingest_spans(
@@ -94,6 +98,7 @@ class EventService:
                         records[index] = {**records[index], "parent_id": event_id}
             await repo.insert_many([*sessions, *records])
             await repo.repoint_parents(project.id, session_ids, moves)
+        self.telemetry.events_ingested(len(records) + len(sessions))
 
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})
