@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from app.cli.citus import citus_app
 from app.cli.deletes import events_app  # the `events` group, with `events delete`
 from app.cli.keys import keys_app
 from app.cli.maintenance import maintenance_app
@@ -20,6 +21,7 @@ register_server_commands(cli)
 cli.add_typer(events_app, name="events")
 cli.add_typer(keys_app, name="keys")
 cli.add_typer(maintenance_app, name="maintenance")
+cli.add_typer(citus_app, name="citus")
 
 
 def main() -> None:
