@@ -15,6 +15,7 @@ from app.api.error_handlers import install_error_handlers
 from app.api.responses import JsonResponse
 from app.api.routes import deletes, events, health, otlp, search, sessions
 from app.api.routes import metrics as metrics_route
+from app.clock import now_ms
 from app.db.engine import Database
 from app.observability.metrics import Metrics
 from app.observability.requests import RequestObserver, use_json_logs
@@ -22,11 +23,10 @@ from app.search.casefold import fold_case
 from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
 from app.services.deletes import DeleteService
-from app.services.events import EventService, now_ms
+from app.services.events import EventService
 from app.services.maintenance import MaintenanceService, maintenance_loop
 from app.services.projects import ProjectService
 from app.services.search import SearchService
-from app.services.telemetry import Telemetry
 from app.settings import Settings
 from app.testmode import install_test_mode
 from app.ui.install import install_ui
@@ -45,7 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
         projects=project_service,
         auth=AuthService(db, settings, project_service, ApiKeyService(db)),
         deletes=DeleteService(db, chunk_rows=settings.delete_chunk_rows, telemetry=metrics),
-        maintenance=maintenance_service(db, settings, metrics),
+        maintenance=MaintenanceService.from_settings(db, settings, metrics),
     )
 
     @asynccontextmanager
@@ -87,18 +87,6 @@ def create_app(settings: Settings) -> FastAPI:
     # Outermost: every answer (errors included) gets a request id and is counted.
     app.add_middleware(RequestObserver, metrics=metrics, log_requests=settings.log_format == "json")
     return app
-
-
-def maintenance_service(
-    db: Database, settings: Settings, telemetry: Telemetry | None = None
-) -> MaintenanceService:
-    return MaintenanceService(
-        db,
-        retention_days=settings.retention_days,
-        days_ahead=settings.partition_days_ahead,
-        chunk_rows=settings.delete_chunk_rows,
-        telemetry=telemetry,
-    )
 
 
 def create_app_from_env() -> FastAPI:

@@ -23,7 +23,7 @@ from app.db.engine import Database
 from app.db.migrate import upgrade
 from app.domain.projects import project_for_name
 from app.domain.retention import DAY_MS, DayPartition, utc_day
-from app.main import maintenance_service
+from app.services.maintenance import MaintenanceService
 from app.settings import Settings
 from bench.server import _dsn, database
 
@@ -70,7 +70,7 @@ async def main(rows: int) -> None:
         settings = Settings(database_url=url, retention_days=1, partition_days_ahead=1)
         db = Database(settings)
         try:
-            service = maintenance_service(db, settings)
+            service = MaintenanceService.from_settings(db, settings)
             service.retention_days = None
             await service.run(DAY.low_ms)  # creates the day's partition (and the next)
             loaded = await load(dsn, rows)

@@ -14,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.domain.projects import Project
-from app.domain.search_query import SearchQuery
 from app.main import create_app
+from app.search.query import SearchQuery
 from app.settings import Settings
 from tests.backends import (
     create_postgres_database,

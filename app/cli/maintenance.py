@@ -30,9 +30,9 @@ def run(
     """Create the coming days' partitions (Postgres) and delete expired events once; prints
     what was done as JSON. The server does the same every EVENTS_MAINTENANCE_INTERVAL_S."""
     from app.cli.server import checked_database_url
+    from app.clock import now_ms
     from app.db.engine import Database
-    from app.main import maintenance_service
-    from app.services.events import now_ms
+    from app.services.maintenance import MaintenanceService
 
     overrides: dict[str, object] = {}
     if database_url:
@@ -44,7 +44,7 @@ def run(
     async def once() -> dict[str, object]:
         db = Database(settings)
         try:
-            report = await maintenance_service(db, settings).run(now_ms())
+            report = await MaintenanceService.from_settings(db, settings).run(now_ms())
         finally:
             await db.dispose()
         return dataclasses.asdict(report)

@@ -4,15 +4,16 @@ exactly those events (and, on Postgres, their rows in `event_ids`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, assert_never
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.db.dialect import Dialect, dialect_of, partitions_events_by_time
 from app.db.tables import event_ids, events
-from app.domain.search_query import SearchQuery
-from app.search.compiler import compile_date_window, compile_filters, search_order_by
+from app.repository.search_sql import search_order_by, search_where
+from app.search.query import SearchQuery
 
 # (event_id, start_time): the key of an event that names its partition on Postgres.
 EventKey = tuple[str, int]
@@ -21,14 +22,12 @@ EventKey = tuple[str, int]
 class DeleteRepository:
     """Deletes of one project's events; every statement is scoped by ``project_id``."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.dialect = dialect
+        self.dialect = dialect_of(conn)
 
     def _where(self, query: SearchQuery) -> sa.ColumnElement[bool]:
-        return sa.and_(
-            compile_filters(query.filters, self.dialect), compile_date_window(query.window)
-        )
+        return search_where(query, self.dialect)
 
     async def count(self, project_id: str, query: SearchQuery) -> int:
         statement = (
@@ -50,9 +49,8 @@ class DeleteRepository:
             .limit(limit)
         )
         if after is not None:
-            event_id: sa.ColumnElement[Any] = events.c.event_id
-            if self.dialect == "postgresql":
-                event_id = event_id.collate("C")
+            # The same order as search_order_by: by code point (the column's collation).
+            event_id: sa.ColumnElement[Any] = search_order_by(self.dialect)[1].element
             statement = statement.where(
                 sa.or_(
                     events.c.start_time < after[1],
@@ -66,7 +64,7 @@ class DeleteRepository:
         if not ids:
             return []
         # Postgres: from event_ids, without visiting every partition of events.
-        table = event_ids if self.dialect == "postgresql" else events
+        table = event_ids if partitions_events_by_time(self.dialect) else events
         statement = sa.select(table.c.event_id, table.c.start_time).where(
             table.c.project_id == project_id, table.c.event_id.in_(list(ids))
         )
@@ -78,23 +76,13 @@ class DeleteRepository:
             return 0
         ids = [event_id for event_id, _ in keys]
         times = [start for _, start in keys]
-        if self.dialect == "postgresql":
-            # The time bounds let Postgres prune to the partitions that hold these keys.
-            sql = (
-                "WITH gone AS (DELETE FROM events WHERE project_id = :project_id "
-                "AND event_id = ANY(CAST(:ids AS text[])) "
-                "AND start_time BETWEEN :low AND :high RETURNING event_id), "
-                "freed AS (DELETE FROM event_ids WHERE project_id = :project_id "
-                "AND event_id IN (SELECT event_id FROM gone)) "
-                "SELECT count(*) FROM gone"
-            )
-            params: dict[str, Any] = {
-                "project_id": project_id,
-                "ids": ids,
-                "low": min(times),
-                "high": max(times),
-            }
-            return int((await self.conn.execute(sa.text(sql), params)).scalar_one())
+        match self.dialect:
+            case Dialect.POSTGRES:
+                return await self._delete_keys_postgres(project_id, ids, times)
+            case Dialect.SQLITE:
+                pass
+            case _:
+                assert_never(self.dialect)
         sql = (
             "DELETE FROM events WHERE project_id = :project_id "
             "AND event_id IN (SELECT value FROM json_each(:ids))"
@@ -103,3 +91,22 @@ class DeleteRepository:
             sa.text(sql), {"project_id": project_id, "ids": orjson.dumps(ids).decode()}
         )
         return int(result.rowcount or 0)
+
+    async def _delete_keys_postgres(self, project_id: str, ids: list[str], times: list[int]) -> int:
+        """Events and their event_ids rows in one statement; the time bounds let Postgres
+        prune to the partitions that hold these keys."""
+        sql = (
+            "WITH gone AS (DELETE FROM events WHERE project_id = :project_id "
+            "AND event_id = ANY(CAST(:ids AS text[])) "
+            "AND start_time BETWEEN :low AND :high RETURNING event_id), "
+            "freed AS (DELETE FROM event_ids WHERE project_id = :project_id "
+            "AND event_id IN (SELECT event_id FROM gone)) "
+            "SELECT count(*) FROM gone"
+        )
+        params: dict[str, Any] = {
+            "project_id": project_id,
+            "ids": ids,
+            "low": min(times),
+            "high": max(times),
+        }
+        return int((await self.conn.execute(sa.text(sql), params)).scalar_one())

@@ -27,6 +27,7 @@ from app.db.dialect import (
     json_param,
     json_text,
     list_value,
+    partitions_events_by_time,
     text_list_param,
 )
 from app.db.tables import event_ids, events
@@ -118,6 +119,25 @@ class EventRepository:
             sa.text(sql), {"rows": rows.decode(), "project_id": records[0]["project_id"]}
         )
         return int(result.rowcount)
+
+    async def start_times(self, project_id: str, ids: Sequence[str]) -> dict[str, int]:
+        """Postgres: the start_time of each of these ids that exists (from event_ids)."""
+        if not ids:
+            return {}
+        query = sa.select(event_ids.c.event_id, event_ids.c.start_time).where(
+            event_ids.c.project_id == project_id, event_ids.c.event_id.in_(list(ids))
+        )
+        return {str(e): int(t) for e, t in await self.conn.execute(query)}
+
+    async def _located(
+        self, project_id: str, ids: Sequence[str]
+    ) -> tuple[list[str], list[int]] | None:
+        """Postgres: the ids that exist and their start_times (None on SQLite, which has no
+        partitions to choose). Lists are empty when none of the ids exists."""
+        if not partitions_events_by_time(self.dialect):
+            return None
+        found = await self.start_times(project_id, ids)
+        return list(found), sorted(set(found.values()))
 
     async def get(self, project_id: str, event_id: str) -> EventRecord | None:
         query = sa.select(events).where(
@@ -307,8 +327,8 @@ class EventRepository:
     async def upsert_session(self, record: EventRecord) -> EventRecord:
         """Create the session event, or merge `metadata` and `user_properties` into the
         existing one with the same id; returns the stored session."""
-        if self.dialect is Dialect.POSTGRES:
-            return await self._upsert_session_postgres(record)
+        if partitions_events_by_time(self.dialect):
+            return await self._upsert_session_partitioned(record)
         self_ref = "events"
         assignments = ", ".join(
             f"{c} = {json_merge(self.dialect, f'{self_ref}.{c}', f'excluded.{c}')}"
@@ -332,7 +352,7 @@ class EventRepository:
         )
         return row_to_record(result.one())
 
-    async def _upsert_session_postgres(self, record: EventRecord) -> EventRecord:
+    async def _upsert_session_partitioned(self, record: EventRecord) -> EventRecord:
         """Claim the id in event_ids; insert the session if the claim succeeded, else merge
         into the stored one (found in its partition through the claimed start_time)."""
         project_id, event_id = record["project_id"], record["event_id"]

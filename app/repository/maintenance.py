@@ -7,10 +7,13 @@ statement-scope test recognises.
 
 from __future__ import annotations
 
+from typing import assert_never
+
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.db.dialect import Dialect, dialect_of, partitions_events_by_time
 from app.domain.retention import DayPartition, parse_partition_name
 
 MAINTENANCE = "/* maintenance */ "
@@ -25,15 +28,24 @@ _MOVED = (
 
 
 class MaintenanceRepository:
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.dialect = dialect
+        self.dialect = dialect_of(conn)
+
+    @property
+    def partitioned(self) -> bool:
+        return partitions_events_by_time(self.dialect)
 
     async def try_lock(self) -> bool:
         """Postgres: take the maintenance lock for this transaction (False: another
         process is running maintenance). SQLite has one server process: always True."""
-        if self.dialect != "postgresql":
-            return True
+        match self.dialect:
+            case Dialect.SQLITE:
+                return True
+            case Dialect.POSTGRES:
+                pass
+            case _:
+                assert_never(self.dialect)
         sql = sa.text("SELECT pg_try_advisory_xact_lock(:key)")
         return bool((await self.conn.execute(sql, {"key": LOCK_KEY})).scalar_one())
 
@@ -99,16 +111,19 @@ class MaintenanceRepository:
     async def delete_expired_events(self, project_id: str, cutoff_ms: int, limit: int) -> int:
         """Up to ``limit`` events of the project older than the cutoff."""
         params = {"project_id": project_id, "cutoff": cutoff_ms, "limit": limit}
-        if self.dialect == "postgresql":
-            sql = (
-                "DELETE FROM events WHERE project_id = :project_id "
-                "AND start_time < :cutoff AND (event_id, start_time) IN ("
-                "SELECT event_id, start_time FROM events WHERE project_id = :project_id "
-                "AND start_time < :cutoff LIMIT :limit)"
-            )
-        else:
-            sql = (
-                "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events "
-                "WHERE project_id = :project_id AND start_time < :cutoff LIMIT :limit)"
-            )
+        match self.dialect:
+            case Dialect.POSTGRES:
+                sql = (
+                    "DELETE FROM events WHERE project_id = :project_id "
+                    "AND start_time < :cutoff AND (event_id, start_time) IN ("
+                    "SELECT event_id, start_time FROM events WHERE project_id = :project_id "
+                    "AND start_time < :cutoff LIMIT :limit)"
+                )
+            case Dialect.SQLITE:
+                sql = (
+                    "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events "
+                    "WHERE project_id = :project_id AND start_time < :cutoff LIMIT :limit)"
+                )
+            case _:
+                assert_never(self.dialect)
         return int((await self.conn.execute(sa.text(sql), params)).rowcount or 0)

@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.search_query import SearchQuery
 from app.errors import BadRequest
 from app.search.daterange import parse_search_date_range
 from app.search.filters import parse_filters
+from app.search.query import SearchQuery
 
 
 class DeleteBody(BaseModel):

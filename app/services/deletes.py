@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from app.db.engine import Database
 from app.domain.projects import Project
-from app.domain.search_query import SearchQuery
 from app.errors import NotFound
 from app.repository.deletes import DeleteRepository
 from app.search.filters import Filter, parse_field
+from app.search.query import SearchQuery
 from app.services.telemetry import NoTelemetry, Telemetry
 
 DEFAULT_CHUNK_ROWS = 5000
@@ -42,7 +42,7 @@ class DeleteService:
     async def delete_event(self, project: Project, event_id: str) -> int:
         """Delete one event; 404 when the project has no such event."""
         async with self.db.transaction(write=True) as conn:
-            repo = DeleteRepository(conn, self.db.dialect)
+            repo = DeleteRepository(conn)
             deleted = await repo.delete_keys(project.id, await repo.keys_of(project.id, [event_id]))
         self.telemetry.rows_deleted("api", deleted)
         if not deleted:
@@ -64,11 +64,11 @@ class DeleteService:
         """Delete the events matching ``query`` in chunks (or only count them)."""
         if dry_run:
             async with self.db.transaction(write=False) as conn:
-                matched = await DeleteRepository(conn, self.db.dialect).count(project.id, query)
+                matched = await DeleteRepository(conn).count(project.id, query)
             return DeleteOutcome(matched=matched, deleted=0)
         matched = deleted = 0
         async with self.db.transaction(write=False) as reader:
-            keys_reader = DeleteRepository(reader, self.db.dialect)
+            keys_reader = DeleteRepository(reader)
             after = None
             while True:
                 keys = await keys_reader.matching_keys(
@@ -78,9 +78,7 @@ class DeleteService:
                     break
                 matched += len(keys)
                 async with self.db.transaction(write=True) as conn:
-                    chunk = await DeleteRepository(conn, self.db.dialect).delete_keys(
-                        project.id, keys
-                    )
+                    chunk = await DeleteRepository(conn).delete_keys(project.id, keys)
                 deleted += chunk
                 self.telemetry.rows_deleted("api", chunk)
                 if len(keys) < self.chunk_rows:

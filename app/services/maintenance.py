@@ -14,6 +14,7 @@ from app.db.engine import Database
 from app.domain.retention import expired_partitions, retention_cutoff, wanted_partitions
 from app.repository.maintenance import MaintenanceRepository
 from app.services.telemetry import NoTelemetry, Telemetry
+from app.settings import Settings
 
 log = logging.getLogger("app.maintenance")
 
@@ -44,21 +45,31 @@ class MaintenanceService:
         self.chunk_rows = chunk_rows
         self.telemetry: Telemetry = telemetry or NoTelemetry()
 
-    @property
-    def partitioned(self) -> bool:
-        return self.db.dialect == "postgresql"
+    @classmethod
+    def from_settings(
+        cls, db: Database, settings: Settings, telemetry: Telemetry | None = None
+    ) -> MaintenanceService:
+        return cls(
+            db,
+            retention_days=settings.retention_days,
+            days_ahead=settings.partition_days_ahead,
+            chunk_rows=settings.delete_chunk_rows,
+            telemetry=telemetry,
+        )
 
     async def run(self, now_ms: int) -> MaintenanceReport:
         report = MaintenanceReport(cutoff_ms=retention_cutoff(now_ms, self.retention_days))
         async with self.db.transaction(write=False) as lock_conn:
-            if not await MaintenanceRepository(lock_conn, self.db.dialect).try_lock():
+            lock = MaintenanceRepository(lock_conn)
+            partitioned = lock.partitioned
+            if not await lock.try_lock():
                 log.info("maintenance: skipped, another process is running it")
                 report.skipped = True
                 return report
-            if self.partitioned:
+            if partitioned:
                 await self._create_partitions(now_ms, report)
             if report.cutoff_ms is not None:
-                await self._expire(report.cutoff_ms, report)
+                await self._expire(report.cutoff_ms, report, partitioned=partitioned)
         self.telemetry.partitions_changed(
             created=len(report.partitions_created), dropped=len(report.partitions_dropped)
         )
@@ -76,28 +87,30 @@ class MaintenanceService:
 
     async def _create_partitions(self, now_ms: int, report: MaintenanceReport) -> None:
         async with self.db.transaction(write=True) as conn:
-            existing = set(await MaintenanceRepository(conn, self.db.dialect).day_partitions())
+            existing = set(await MaintenanceRepository(conn).day_partitions())
         for partition in wanted_partitions(now_ms, self.days_ahead):
             if partition in existing:
                 continue
             async with self.db.transaction(write=True) as conn:
-                await MaintenanceRepository(conn, self.db.dialect).create_partition(partition)
+                await MaintenanceRepository(conn).create_partition(partition)
             report.partitions_created.append(partition.name)
 
-    async def _expire(self, cutoff_ms: int, report: MaintenanceReport) -> None:
+    async def _expire(
+        self, cutoff_ms: int, report: MaintenanceReport, *, partitioned: bool
+    ) -> None:
         """Ids first (a retried create of an expired id must not be skipped because its
         id row outlived the event), then whole partitions, then the remaining rows (the
         default partition, the partition the cutoff falls in; all of SQLite) in chunks."""
         async with self.db.transaction(write=False) as conn:
-            projects = await MaintenanceRepository(conn, self.db.dialect).project_ids()
-        if self.partitioned:
+            projects = await MaintenanceRepository(conn).project_ids()
+        if partitioned:
             for project_id in projects:
                 report.ids_deleted += await self._chunks("ids", project_id, cutoff_ms)
             async with self.db.transaction(write=True) as conn:
-                partitions = await MaintenanceRepository(conn, self.db.dialect).day_partitions()
+                partitions = await MaintenanceRepository(conn).day_partitions()
             for partition in expired_partitions(partitions, cutoff_ms):
                 async with self.db.transaction(write=True) as conn:
-                    await MaintenanceRepository(conn, self.db.dialect).drop_partition(partition)
+                    await MaintenanceRepository(conn).drop_partition(partition)
                 report.partitions_dropped.append(partition.name)
         for project_id in projects:
             report.rows_deleted += await self._chunks("events", project_id, cutoff_ms)
@@ -107,7 +120,7 @@ class MaintenanceService:
         total = 0
         while True:
             async with self.db.transaction(write=True) as conn:
-                repo = MaintenanceRepository(conn, self.db.dialect)
+                repo = MaintenanceRepository(conn)
                 if what == "ids":
                     done = await repo.delete_expired_ids(project_id, cutoff, self.chunk_rows)
                 else:

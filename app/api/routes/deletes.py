@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.api.body import read_json, validate
+from app.api.body import JsonBody
 from app.api.deps import ProjectDep, ServicesDep
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
@@ -31,11 +31,10 @@ async def delete_session(
 
 @router.post("/v1/events/delete", openapi_extra=json_body(DeleteBody))
 async def delete_events(
-    request: Request, services: ServicesDep, project: ProjectDep
+    services: ServicesDep, project: ProjectDep, body: JsonBody[DeleteBody]
 ) -> JsonResponse:
     """Delete the events matching `filters` and `dateRange` (as search); `dry_run` only
     counts them; no filter and no dateRange needs `all: true`."""
-    body = validate(DeleteBody, await read_json(request, services.settings.max_body_bytes))
     outcome = await services.deletes.delete_matching(project, body.to_query(), dry_run=body.dry_run)
     return JsonResponse(
         {
