@@ -75,6 +75,7 @@ async def main(rows: int) -> None:
             await service.run(DAY.low_ms)  # creates the day's partition (and the next)
             loaded = await load(dsn, rows)
             print(f"loaded {rows:,} events of {DAY.name} in {loaded:.1f} s", flush=True)
+            await service.run(now + DAY_MS)  # the partitions ahead exist before timing
             service.retention_days = 1
             started = time.perf_counter()
             report = await service.run(now + DAY_MS)
@@ -100,6 +101,11 @@ async def main(rows: int) -> None:
                     DAY.high_ms,
                 )
                 delete_s = time.perf_counter() - started
+                # What the DELETE leaves behind: dead rows in the table and its indexes,
+                # reclaimed only by a VACUUM (a dropped partition frees its space at once).
+                vacuum_started = time.perf_counter()
+                await conn.execute("VACUUM events")
+                vacuum_s = time.perf_counter() - vacuum_started
             finally:
                 await conn.close()
             assert deleted == f"DELETE {rows}", deleted
@@ -109,9 +115,10 @@ async def main(rows: int) -> None:
     print(f"{'retention: event_ids in chunks + DROP of the partition':<58} {retention_s:>8.2f}")
     print(f"{'DELETE FROM events WHERE start_time < cutoff (one txn)':<58} {events_s:>8.2f}")
     print(f"{'  ... plus the same DELETE on event_ids':<58} {delete_s:>8.2f}")
+    print(f"{'  ... then VACUUM events to reclaim the dead rows':<58} {vacuum_s:>8.2f}")
     print(
-        f"DELETE / retention: {delete_s / retention_s:.1f}x (events only: "
-        f"{events_s / retention_s:.1f}x)"
+        f"DELETE / retention: {delete_s / retention_s:.2f}x; with the VACUUM: "
+        f"{(delete_s + vacuum_s) / retention_s:.2f}x"
     )
 
 

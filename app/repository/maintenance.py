@@ -98,32 +98,47 @@ class MaintenanceRepository:
         await self.conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
         await self.conn.execute(sa.text(f"{MAINTENANCE}DROP TABLE IF EXISTS {partition.name}"))
 
-    async def delete_expired_ids(self, project_id: str, cutoff_ms: int, limit: int) -> int:
-        """Postgres: up to ``limit`` event_ids rows of the project older than the cutoff."""
+    async def delete_expired_ids(
+        self, project_id: str, cutoff_ms: int, limit: int, from_ms: int
+    ) -> tuple[int, int]:
+        """Postgres: up to ``limit`` event_ids rows of the project with
+        ``from_ms <= start_time < cutoff``, oldest first. Returns how many, and the newest
+        start_time deleted: the next chunk starts there, so that no chunk walks the index
+        entries of the rows deleted before it (they stay until VACUUM)."""
         sql = (
             "DELETE FROM event_ids WHERE project_id = :project_id AND event_id IN ("
             "SELECT event_id FROM event_ids WHERE project_id = :project_id "
-            "AND start_time < :cutoff LIMIT :limit)"
+            "AND start_time >= :from_ms AND start_time < :cutoff "
+            "ORDER BY start_time LIMIT :limit) RETURNING start_time"
         )
-        params = {"project_id": project_id, "cutoff": cutoff_ms, "limit": limit}
-        return int((await self.conn.execute(sa.text(sql), params)).rowcount or 0)
+        params = {"project_id": project_id, "cutoff": cutoff_ms, "limit": limit, "from_ms": from_ms}
+        times = (await self.conn.execute(sa.text(sql), params)).scalars().all()
+        return len(times), max(times, default=from_ms)
 
-    async def delete_expired_events(self, project_id: str, cutoff_ms: int, limit: int) -> int:
-        """Up to ``limit`` events of the project older than the cutoff."""
-        params = {"project_id": project_id, "cutoff": cutoff_ms, "limit": limit}
+    async def delete_expired_events(
+        self, project_id: str, cutoff_ms: int, limit: int, from_ms: int
+    ) -> tuple[int, int]:
+        """Up to ``limit`` events of the project with ``from_ms <= start_time < cutoff``,
+        oldest first; how many, and the newest start_time deleted (as above)."""
+        params = {"project_id": project_id, "cutoff": cutoff_ms, "limit": limit, "from_ms": from_ms}
         match self.dialect:
             case Dialect.POSTGRES:
                 sql = (
                     "DELETE FROM events WHERE project_id = :project_id "
-                    "AND start_time < :cutoff AND (event_id, start_time) IN ("
-                    "SELECT event_id, start_time FROM events WHERE project_id = :project_id "
-                    "AND start_time < :cutoff LIMIT :limit)"
+                    "AND start_time >= :from_ms AND start_time < :cutoff "
+                    "AND (event_id, start_time) IN (SELECT event_id, start_time FROM events "
+                    "WHERE project_id = :project_id AND start_time >= :from_ms "
+                    "AND start_time < :cutoff ORDER BY start_time LIMIT :limit) "
+                    "RETURNING start_time"
                 )
             case Dialect.SQLITE:
                 sql = (
                     "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events "
-                    "WHERE project_id = :project_id AND start_time < :cutoff LIMIT :limit)"
+                    "WHERE project_id = :project_id AND start_time >= :from_ms "
+                    "AND start_time < :cutoff ORDER BY start_time LIMIT :limit) "
+                    "RETURNING start_time"
                 )
             case _:
                 assert_never(self.dialect)
-        return int((await self.conn.execute(sa.text(sql), params)).rowcount or 0)
+        times = (await self.conn.execute(sa.text(sql), params)).scalars().all()
+        return len(times), max(times, default=from_ms)

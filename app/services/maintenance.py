@@ -116,15 +116,20 @@ class MaintenanceService:
             report.rows_deleted += await self._chunks("events", project_id, cutoff_ms)
 
     async def _chunks(self, what: Literal["ids", "events"], project_id: str, cutoff: int) -> int:
-        """Delete the project's expired ids or events, one short transaction per chunk."""
-        total = 0
+        """Delete the project's expired ids or events, oldest first, one short transaction
+        per chunk; each chunk starts at the newest start_time the previous one deleted."""
+        total, from_ms = 0, -(2**62)
         while True:
             async with self.db.transaction(write=True) as conn:
                 repo = MaintenanceRepository(conn)
                 if what == "ids":
-                    done = await repo.delete_expired_ids(project_id, cutoff, self.chunk_rows)
+                    done, from_ms = await repo.delete_expired_ids(
+                        project_id, cutoff, self.chunk_rows, from_ms
+                    )
                 else:
-                    done = await repo.delete_expired_events(project_id, cutoff, self.chunk_rows)
+                    done, from_ms = await repo.delete_expired_events(
+                        project_id, cutoff, self.chunk_rows, from_ms
+                    )
             total += done
             if done < self.chunk_rows:
                 return total
