@@ -44,22 +44,18 @@ FROM generate_series(1, $3::int) AS i
 """
 
 
-async def load(dsn: str, rows: int) -> float:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(
-            "INSERT INTO projects (id, name, org_id, workspace_id, created_at) "
-            "VALUES ($1, 'bench-retention', 'o', 'w', 0) ON CONFLICT DO NOTHING",
-            PROJECT,
-        )
-        started = time.perf_counter()
-        await conn.execute(LOAD_IDS, PROJECT, DAY.low_ms, rows)
-        await conn.execute(LOAD_EVENTS, PROJECT, DAY.low_ms, rows)
-        await conn.execute("VACUUM ANALYZE events")
-        await conn.execute("VACUUM ANALYZE event_ids")
-        return time.perf_counter() - started
-    finally:
-        await conn.close()
+async def load(conn: asyncpg.Connection, rows: int) -> float:
+    await conn.execute(
+        "INSERT INTO projects (id, name, org_id, workspace_id, created_at) "
+        "VALUES ($1, 'bench-retention', 'o', 'w', 0) ON CONFLICT DO NOTHING",
+        PROJECT,
+    )
+    started = time.perf_counter()
+    await conn.execute(LOAD_IDS, PROJECT, DAY.low_ms, rows)
+    await conn.execute(LOAD_EVENTS, PROJECT, DAY.low_ms, rows)
+    await conn.execute("VACUUM ANALYZE events")
+    await conn.execute("VACUUM ANALYZE event_ids")
+    return time.perf_counter() - started
 
 
 async def main(rows: int) -> None:
@@ -69,11 +65,13 @@ async def main(rows: int) -> None:
         now = DAY.high_ms + 1  # the day has just ended: with 1 day of retention it expired
         settings = Settings(database_url=url, retention_days=1, partition_days_ahead=1)
         db = Database(settings)
+        # One connection for the whole run, opened first (the machine's Postgres is shared).
+        conn = await asyncpg.connect(dsn)
         try:
             service = MaintenanceService.from_settings(db, settings)
             service.retention_days = None
             await service.run(DAY.low_ms)  # creates the day's partition (and the next)
-            loaded = await load(dsn, rows)
+            loaded = await load(conn, rows)
             print(f"loaded {rows:,} events of {DAY.name} in {loaded:.1f} s", flush=True)
             await service.run(now + DAY_MS)  # the partitions ahead exist before timing
             service.retention_days = 1
@@ -84,32 +82,29 @@ async def main(rows: int) -> None:
 
             service.retention_days = None
             await service.run(DAY.low_ms)  # the same day again, empty
-            await load(dsn, rows)
-            conn = await asyncpg.connect(dsn)
-            try:
-                started = time.perf_counter()
-                async with conn.transaction():
-                    deleted = await conn.execute(
-                        "DELETE FROM events WHERE project_id = $1 AND start_time < $2",
-                        PROJECT,
-                        DAY.high_ms,
-                    )
-                events_s = time.perf_counter() - started
-                await conn.execute(
-                    "DELETE FROM event_ids WHERE project_id = $1 AND start_time < $2",
+            await load(conn, rows)
+            started = time.perf_counter()
+            async with conn.transaction():
+                deleted = await conn.execute(
+                    "DELETE FROM events WHERE project_id = $1 AND start_time < $2",
                     PROJECT,
                     DAY.high_ms,
                 )
-                delete_s = time.perf_counter() - started
-                # What the DELETE leaves behind: dead rows in the table and its indexes,
-                # reclaimed only by a VACUUM (a dropped partition frees its space at once).
-                vacuum_started = time.perf_counter()
-                await conn.execute("VACUUM events")
-                vacuum_s = time.perf_counter() - vacuum_started
-            finally:
-                await conn.close()
+            events_s = time.perf_counter() - started
+            await conn.execute(
+                "DELETE FROM event_ids WHERE project_id = $1 AND start_time < $2",
+                PROJECT,
+                DAY.high_ms,
+            )
+            delete_s = time.perf_counter() - started
+            # What the DELETE leaves behind: dead rows in the table and its indexes,
+            # reclaimed only by a VACUUM (a dropped partition frees its space at once).
+            vacuum_started = time.perf_counter()
+            await conn.execute("VACUUM events")
+            vacuum_s = time.perf_counter() - vacuum_started
             assert deleted == f"DELETE {rows}", deleted
         finally:
+            await conn.close()
             await db.dispose()
     print(f"{'way':<58} {'seconds':>8}")
     print(f"{'retention: event_ids in chunks + DROP of the partition':<58} {retention_s:>8.2f}")
