@@ -30,7 +30,7 @@ def tarball() -> Path:
     override = os.environ.get("EVENTS_CITUS_TARBALL")
     if override:
         return Path(override)
-    return ROOT.parent / "shared" / "vendor" / f"citus-{CITUS_VERSION}.tar.gz"
+    return ROOT.parent / "shared/vendor" / f"citus-{CITUS_VERSION}.tar.gz"
 
 
 def pg_config(option: str) -> str:
