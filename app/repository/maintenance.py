@@ -98,47 +98,51 @@ class MaintenanceRepository:
         await self.conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
         await self.conn.execute(sa.text(f"{MAINTENANCE}DROP TABLE IF EXISTS {partition.name}"))
 
+    async def _chunk_end(
+        self, table: str, project_id: str, cutoff_ms: int, limit: int, from_ms: int
+    ) -> int:
+        """The start_time that closes a chunk of about ``limit`` expired rows of the
+        project from ``from_ms`` on (the cutoff when fewer are left)."""
+        sql = (
+            f"SELECT start_time FROM {table} WHERE project_id = :project_id "
+            "AND start_time >= :from_ms AND start_time < :cutoff "
+            "ORDER BY start_time LIMIT 1 OFFSET :skip"
+        )
+        params = {
+            "project_id": project_id,
+            "cutoff": cutoff_ms,
+            "skip": limit - 1,
+            "from_ms": from_ms,
+        }
+        end = (await self.conn.execute(sa.text(sql), params)).scalar_one_or_none()
+        return cutoff_ms - 1 if end is None else int(end)
+
     async def delete_expired_ids(
         self, project_id: str, cutoff_ms: int, limit: int, from_ms: int
     ) -> tuple[int, int]:
-        """Postgres: up to ``limit`` event_ids rows of the project with
-        ``from_ms <= start_time < cutoff``, oldest first. Returns how many, and the newest
-        start_time deleted: the next chunk starts there, so that no chunk walks the index
-        entries of the rows deleted before it (they stay until VACUUM)."""
+        """Postgres: about ``limit`` event_ids rows of the project with
+        ``from_ms <= start_time < cutoff``, oldest first, as one index range. Returns how
+        many, and where the next chunk starts: no chunk walks the index entries of the rows
+        deleted before it (they stay until VACUUM)."""
+        end = await self._chunk_end("event_ids", project_id, cutoff_ms, limit, from_ms)
         sql = (
-            "DELETE FROM event_ids WHERE project_id = :project_id AND event_id IN ("
-            "SELECT event_id FROM event_ids WHERE project_id = :project_id "
-            "AND start_time >= :from_ms AND start_time < :cutoff "
-            "ORDER BY start_time LIMIT :limit) RETURNING start_time"
+            "DELETE FROM event_ids WHERE project_id = :project_id "
+            "AND start_time >= :from_ms AND start_time <= :end AND start_time < :cutoff"
         )
-        params = {"project_id": project_id, "cutoff": cutoff_ms, "limit": limit, "from_ms": from_ms}
-        times = (await self.conn.execute(sa.text(sql), params)).scalars().all()
-        return len(times), max(times, default=from_ms)
+        params = {"project_id": project_id, "cutoff": cutoff_ms, "end": end, "from_ms": from_ms}
+        done = int((await self.conn.execute(sa.text(sql), params)).rowcount or 0)
+        return done, end + 1
 
     async def delete_expired_events(
         self, project_id: str, cutoff_ms: int, limit: int, from_ms: int
     ) -> tuple[int, int]:
-        """Up to ``limit`` events of the project with ``from_ms <= start_time < cutoff``,
-        oldest first; how many, and the newest start_time deleted (as above)."""
-        params = {"project_id": project_id, "cutoff": cutoff_ms, "limit": limit, "from_ms": from_ms}
-        match self.dialect:
-            case Dialect.POSTGRES:
-                sql = (
-                    "DELETE FROM events WHERE project_id = :project_id "
-                    "AND start_time >= :from_ms AND start_time < :cutoff "
-                    "AND (event_id, start_time) IN (SELECT event_id, start_time FROM events "
-                    "WHERE project_id = :project_id AND start_time >= :from_ms "
-                    "AND start_time < :cutoff ORDER BY start_time LIMIT :limit) "
-                    "RETURNING start_time"
-                )
-            case Dialect.SQLITE:
-                sql = (
-                    "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events "
-                    "WHERE project_id = :project_id AND start_time >= :from_ms "
-                    "AND start_time < :cutoff ORDER BY start_time LIMIT :limit) "
-                    "RETURNING start_time"
-                )
-            case _:
-                assert_never(self.dialect)
-        times = (await self.conn.execute(sa.text(sql), params)).scalars().all()
-        return len(times), max(times, default=from_ms)
+        """About ``limit`` events of the project with ``from_ms <= start_time < cutoff``,
+        oldest first, as one index range; how many, and where the next chunk starts."""
+        end = await self._chunk_end("events", project_id, cutoff_ms, limit, from_ms)
+        sql = (
+            "DELETE FROM events WHERE project_id = :project_id "
+            "AND start_time >= :from_ms AND start_time <= :end AND start_time < :cutoff"
+        )
+        params = {"project_id": project_id, "cutoff": cutoff_ms, "end": end, "from_ms": from_ms}
+        done = int((await self.conn.execute(sa.text(sql), params)).rowcount or 0)
+        return done, end + 1

@@ -131,7 +131,7 @@ class MaintenanceService:
                         project_id, cutoff, self.chunk_rows, from_ms
                     )
             total += done
-            if done < self.chunk_rows:
+            if from_ms >= cutoff:
                 return total
 
 
