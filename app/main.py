@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,12 +15,18 @@ from app.api.error_handlers import install_error_handlers
 from app.api.openapi_contract import install_openapi_contract
 from app.api.reliability import install_reliability
 from app.api.responses import JsonResponse
-from app.api.routes import events, health, otlp, search, sessions
+from app.api.routes import deletes, events, health, otlp, search, sessions
+from app.api.routes import metrics as metrics_route
+from app.clock import now_ms
 from app.db.engine import Database
+from app.observability.metrics import Metrics
+from app.observability.requests import RequestObserver, use_json_logs
 from app.search.casefold import fold_case
 from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
+from app.services.deletes import DeleteService
 from app.services.events import EventService
+from app.services.maintenance import MaintenanceService, maintenance_loop
 from app.services.projects import ProjectService
 from app.services.search import SearchService
 from app.settings import Settings
@@ -28,24 +36,35 @@ from app.ui.install import install_ui
 
 def create_app(settings: Settings) -> FastAPI:
     db = Database(settings)
+    metrics = Metrics(db)
     search_service = SearchService(db)
     project_service = ProjectService(db, settings.default_project)
     services = Services(
         settings=settings,
         db=db,
-        events=EventService(db, conflict_retries=settings.conflict_retries),
+        events=EventService(db, metrics, conflict_retries=settings.conflict_retries),
         search=search_service,
         projects=project_service,
         auth=AuthService(
             db, settings, project_service, ApiKeyService(db, cache_ttl_s=settings.auth_cache_ttl_s)
         ),
+        deletes=DeleteService(db, chunk_rows=settings.delete_chunk_rows, telemetry=metrics),
+        maintenance=MaintenanceService.from_settings(db, settings, metrics),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         fold_case("")  # build the case-folding table now, not in the first `contains` search
-        yield
-        await db.dispose()
+        loop = asyncio.create_task(
+            maintenance_loop(services.maintenance, settings.maintenance_interval_s, now_ms)
+        )
+        try:
+            yield
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+            await db.dispose()
 
     app = FastAPI(
         title="Events API server",
@@ -57,16 +76,22 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
+    app.state.metrics = metrics
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     install_reliability(app, settings, db.dialect)
     install_openapi_contract(app)
     # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
-    for router in (health.router, search.router, events.router, sessions.router, otlp.router):
+    routers = (health.router, search.router, deletes.router, events.router, sessions.router)
+    for router in (*routers, otlp.router, metrics_route.router):
         app.include_router(router)
     if settings.test_mode:
         install_test_mode(app, services)
     install_ui(app, services)
     logging.getLogger("app").setLevel(settings.log_level.upper())
+    if settings.log_format == "json":
+        use_json_logs()
+    # Outermost: every answer (errors included) gets a request id and is counted.
+    app.add_middleware(RequestObserver, metrics=metrics, log_requests=settings.log_format == "json")
     return app
 
 

@@ -93,6 +93,24 @@ class Settings(BaseSettings):
     bootstrap_project: str | None = Field(
         default=None, min_length=1, description="Project of the bootstrap key (default project)."
     )
+    delete_chunk_rows: int = Field(
+        default=5000, ge=1, le=1_000_000, description="Events deleted per transaction."
+    )
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Delete events older than this many days (unset: keep)."
+    )
+    maintenance_interval_s: float = Field(
+        default=3600, gt=0, description="Seconds between runs of the in-server maintenance."
+    )
+    partition_days_ahead: int = Field(
+        default=7, ge=1, le=366, description="Postgres: daily partitions created ahead of today."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON line per request, with its request id."
+    )
+    metrics_public: bool = Field(
+        default=False, description="Keys auth: serve /metrics without an API key."
+    )
     test_mode: bool = Field(
         default=False, description="Serve the /_test routes (reset, requests, wait, faults)."
     )
@@ -100,7 +118,7 @@ class Settings(BaseSettings):
         default=2000, ge=1, le=1_000_000, description="Requests kept for GET /_test/requests."
     )
 
-    @field_validator("bootstrap_api_key", "bootstrap_project", mode="before")
+    @field_validator("bootstrap_api_key", "bootstrap_project", "retention_days", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         """An empty variable (``EVENTS_BOOTSTRAP_API_KEY=``) means "not set"."""

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
+from app.domain.projects import Project
 from app.main import create_app
+from app.search.query import SearchQuery
 from app.settings import Settings
 from tests.backends import (
     create_postgres_database,
@@ -19,8 +24,40 @@ from tests.backends import (
     postgres_available,
     require_postgres,
 )
+from tests.statement_scope import violation
 
 BACKENDS = ["sqlite", "postgres"]
+# Statements that broke the statement-scope rule, since the current test started.
+_UNSCOPED: list[str] = []
+
+
+def _check_scope(
+    _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    if _conn.get_execution_options().get("statement_scope") == "exempt":
+        return
+    problem = violation(statement)
+    if problem is not None:
+        _UNSCOPED.append(f"{problem}: {statement}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _statement_scope_hook() -> Iterator[None]:
+    """Every engine of this process (the apps', the migrations') reports each statement
+    it sends to the statement-scope rule (tests/statement_scope.py)."""
+    event.listen(Engine, "before_cursor_execute", _check_scope)
+    yield
+    event.remove(Engine, "before_cursor_execute", _check_scope)
+
+
+@pytest.fixture(autouse=True)
+def _statements_are_project_scoped(_statement_scope_hook: None) -> Iterator[None]:
+    """Fails the test during which any statement on `events` was not project-scoped."""
+    _UNSCOPED.clear()
+    yield
+    found, _UNSCOPED[:] = list(_UNSCOPED), []
+    if found:
+        pytest.fail("unscoped statements:\n" + "\n".join(found[:5]), pytrace=False)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -62,9 +99,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def clean_events(app: FastAPI) -> None:
     """Start the test with no events stored (for tests that count)."""
-    db = app.state.services.db
-    async with db.transaction(write=True) as conn:
-        await conn.execute(sa.text("DELETE FROM events"))
+    services = app.state.services
+    async with services.db.transaction(write=False) as conn:
+        rows = (await conn.execute(sa.text("SELECT * FROM projects"))).all()
+    for row in rows:
+        project = Project(
+            id=row.id, name=row.name, org_id=row.org_id, workspace_id=row.workspace_id
+        )
+        await services.deletes.delete_matching(project, SearchQuery())
 
 
 @pytest.fixture

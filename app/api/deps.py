@@ -11,7 +11,9 @@ from starlette.types import Scope
 from app.db.engine import Database
 from app.domain.projects import Project
 from app.services.auth import AuthService
+from app.services.deletes import DeleteService
 from app.services.events import EventService
+from app.services.maintenance import MaintenanceService
 from app.services.projects import ProjectService
 from app.services.search import SearchService
 from app.settings import Settings
@@ -27,6 +29,8 @@ class Services:
     search: SearchService
     projects: ProjectService
     auth: AuthService
+    deletes: DeleteService
+    maintenance: MaintenanceService
 
 
 def get_services(request: Request) -> Services:

@@ -167,6 +167,18 @@ class EventsApiClient:
         """``POST /v1/events/batch``."""
         return self._request("POST", "/v1/events/batch", body)
 
+    def delete_event(self, event_id: str) -> Any:
+        """``DELETE /v1/events/{event_id}``."""
+        return self._request("DELETE", f"/v1/events/{_segment(event_id)}")
+
+    def delete_session(self, session_id: str) -> Any:
+        """``DELETE /v1/sessions/{session_id}``."""
+        return self._request("DELETE", f"/v1/sessions/{_segment(session_id)}")
+
+    def delete_events(self, body: Mapping[str, Any]) -> Any:
+        """``POST /v1/events/delete`` (filters, dateRange, dry_run, all)."""
+        return self._request("POST", "/v1/events/delete", body)
+
     # -- transport ------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from app.cli.events import events_app
+from app.cli.citus import citus_app
+from app.cli.deletes import events_app  # the `events` group, with `events delete`
 from app.cli.keys import keys_app
+from app.cli.maintenance import maintenance_app
 from app.cli.server import register_server_commands
 
 cli = typer.Typer(
@@ -18,6 +20,8 @@ register_server_commands(cli)
 
 cli.add_typer(events_app, name="events")
 cli.add_typer(keys_app, name="keys")
+cli.add_typer(maintenance_app, name="maintenance")
+cli.add_typer(citus_app, name="citus")
 
 
 def main() -> None:

@@ -144,3 +144,18 @@ def json_merge(dialect: Dialect, target: str, patch: str) -> str:
         case _:
             assert_never(dialect)
     return template.format(target=target, patch=patch)
+
+
+# --- time partitions -----------------------------------------------------------------------------
+
+
+def partitions_events_by_time(dialect: Dialect) -> bool:
+    """Postgres partitions `events` by start_time and keeps ids unique in `event_ids`
+    (migration 0004, docs/storage.md); SQLite keeps one table with its primary key."""
+    match dialect:
+        case Dialect.POSTGRES:
+            return True
+        case Dialect.SQLITE:
+            return False
+        case _:
+            assert_never(dialect)

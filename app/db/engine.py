@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,8 @@ class Database:
         # SQLite has one writer at a time: queue this process's writers here instead of
         # letting them spin in SQLite's busy handler (which sleeps in growing steps).
         self._sqlite_writer = asyncio.Lock()
+        # Transactions waiting for a pooled connection (or the SQLite write lock): a metric.
+        self.waiting = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -127,16 +129,38 @@ class Database:
 
         return engine
 
+    def connections_in_use(self) -> int:
+        checked_out = getattr(self.engine.pool, "checkedout", None)
+        return int(checked_out()) if callable(checked_out) else 0
+
+    @asynccontextmanager
+    async def _connect(self, *, sqlite_writer: bool) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection (after the SQLite write lock when asked), counted in
+        ``waiting`` until it is there."""
+        self.waiting += 1
+        counted = True
+        try:
+            async with AsyncExitStack() as stack:
+                if sqlite_writer:
+                    await stack.enter_async_context(self._sqlite_writer)
+                conn = await stack.enter_async_context(self.engine.connect())
+                self.waiting -= 1
+                counted = False
+                yield conn
+        finally:
+            if counted:
+                self.waiting -= 1
+
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
         """One database transaction: committed when the block succeeds, rolled back otherwise."""
         if self.is_sqlite and write:
-            async with self._sqlite_writer, self.engine.connect() as conn:
+            async with self._connect(sqlite_writer=True) as conn:
                 await conn.execution_options(sqlite_begin="IMMEDIATE")
                 async with conn.begin():
                     yield conn
             return
-        async with self.engine.connect() as conn:
+        async with self._connect(sqlite_writer=False) as conn:
             if not write and not self.is_sqlite:
                 # One snapshot for every statement of a read (a page and its count agree).
                 await conn.execution_options(isolation_level="REPEATABLE READ")

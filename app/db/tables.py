@@ -47,9 +47,24 @@ events = sa.Table(
     sa.Column("end_time", sa.BigInteger, nullable=True),
     # Milliseconds, fractional allowed.
     sa.Column("duration", sa.Float(precision=53), nullable=True),
+    # On Postgres the events table is partitioned by start_time (migration 0004), its primary
+    # key is (project_id, event_id, start_time) and `event_ids` keeps ids unique.
     sa.PrimaryKeyConstraint("project_id", "event_id", name="pk_events"),
     # On Postgres, migration 0003 adds generated columns (metadata_cost, ...) that the filter
     # compiler uses; they are not declared here, so build real databases with the migrations.
+)
+
+# Postgres only (migration 0004): one narrow row per event, unpartitioned, so that
+# (project_id, event_id) is unique across the time partitions of `events`, and a look-up by
+# id finds the start_time that names the event's partition.
+event_ids = sa.Table(
+    "event_ids",
+    metadata_obj,
+    sa.Column("project_id", sa.String(64), nullable=False),
+    sa.Column("event_id", IdColumn, nullable=False),
+    sa.Column("start_time", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "event_id", name="pk_event_ids"),
+    sa.Index("ix_event_ids_project_time", "project_id", "start_time"),
 )
 
 # API keys (auth mode "keys"): only the SHA-256 of a key is stored, never the key.

@@ -4,6 +4,10 @@ upsert.
 Writes are dialect-specific text so that each one is ONE statement: Postgres inserts
 from ``unnest`` arrays and merges with ``jsonb ||``; SQLite inserts from ``json_each``
 and merges with a ``json_each``/``json_group_object`` subquery (``app/db/dialect.py``).
+
+On Postgres `events` is partitioned by start_time and ids are unique through `event_ids`
+(see docs/storage.md): an insert claims the id there first, in the same statement, and a
+read or update by id looks up the id's start_time there, so that it reads one partition.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from app.db.dialect import (
     json_param,
     json_text,
     list_value,
+    partitions_events_by_time,
     text_list_param,
 )
-from app.db.tables import events
+from app.db.tables import event_ids, events
 from app.domain.merge import Change, UpdateRule
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS, EventRecord
-from app.repository.search_sql import search_order_by, search_where
+from app.repository.search_sql import compile_date_window, search_order_by, search_where
 from app.search.query import SearchQuery
 
 JSON_COLUMNS: Final[frozenset[str]] = frozenset({*JSON_BUCKETS, "children_ids"})
@@ -59,6 +64,8 @@ class EventRepository:
         already is left as it is (first write wins). Returns how many rows were new."""
         if not records:
             return 0
+        if any(r["project_id"] != records[0]["project_id"] for r in records):
+            raise ValueError("insert_many takes the records of one project")
         # One global lock order (by id) for every multi-row insert: two batches holding the
         # same ids in another order then wait for each other instead of deadlocking.
         records = sorted(records, key=lambda record: record["event_id"])
@@ -84,29 +91,66 @@ class EventRepository:
             f"r.{c}::jsonb" if c in JSON_COLUMNS else f"r.{c}" for c in INSERT_COLUMNS
         )
         columns = ", ".join(INSERT_COLUMNS)
+        # The first row of each id claims it in event_ids; only claimed ids are inserted.
         sql = (
-            f"INSERT INTO events ({columns}) SELECT {selected} "
-            f"FROM unnest({arrays}) AS r({columns}) "
-            "ON CONFLICT (project_id, event_id) DO NOTHING"
+            f"WITH r AS (SELECT DISTINCT ON (r.event_id) {selected} "
+            f"FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, ord) "
+            "WHERE r.project_id = :the_project ORDER BY r.event_id, r.ord), "
+            "claimed AS (INSERT INTO event_ids (project_id, event_id, start_time) "
+            "SELECT project_id, event_id, start_time FROM r "
+            "ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id) "
+            f"INSERT INTO events ({columns}) SELECT {', '.join('r.' + c for c in INSERT_COLUMNS)} "
+            "FROM r JOIN claimed USING (event_id) WHERE r.project_id = :the_project"
         )
-        result = await self.conn.execute(sa.text(sql), params)
+        result = await self.conn.execute(
+            sa.text(sql), {**params, "the_project": records[0]["project_id"]}
+        )
         return int(result.rowcount)
 
     async def _insert_many_sqlite(self, records: Sequence[EventRecord]) -> int:
         rows = orjson.dumps([[r[c] for c in INSERT_COLUMNS] for r in records])  # type: ignore[literal-required]
-        selected = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(INSERT_COLUMNS)))
+        selected = ", ".join(
+            f"json_extract(value, '$[{i}]') AS {c}" for i, c in enumerate(INSERT_COLUMNS)
+        )
         columns = ", ".join(INSERT_COLUMNS)
         sql = (
-            f"INSERT INTO events ({columns}) SELECT {selected} FROM json_each(:rows) WHERE 1 "
-            "ON CONFLICT (project_id, event_id) DO NOTHING"
+            f"INSERT INTO events ({columns}) SELECT {columns} "
+            f"FROM (SELECT {selected} FROM json_each(:rows)) AS r "
+            "WHERE r.project_id = :project_id ON CONFLICT (project_id, event_id) DO NOTHING"
         )
-        result = await self.conn.execute(sa.text(sql), {"rows": rows.decode()})
+        result = await self.conn.execute(
+            sa.text(sql), {"rows": rows.decode(), "project_id": records[0]["project_id"]}
+        )
         return int(result.rowcount)
+
+    async def start_times(self, project_id: str, ids: Sequence[str]) -> dict[str, int]:
+        """Postgres: the start_time of each of these ids that exists (from event_ids)."""
+        if not ids:
+            return {}
+        query = sa.select(event_ids.c.event_id, event_ids.c.start_time).where(
+            event_ids.c.project_id == project_id, event_ids.c.event_id.in_(list(ids))
+        )
+        return {str(e): int(t) for e, t in await self.conn.execute(query)}
+
+    async def _located(
+        self, project_id: str, ids: Sequence[str]
+    ) -> tuple[list[str], list[int]] | None:
+        """Postgres: the ids that exist and their start_times (None on SQLite, which has no
+        partitions to choose). Lists are empty when none of the ids exists."""
+        if not partitions_events_by_time(self.dialect):
+            return None
+        found = await self.start_times(project_id, ids)
+        return list(found), sorted(set(found.values()))
 
     async def get(self, project_id: str, event_id: str) -> EventRecord | None:
         query = sa.select(events).where(
             events.c.project_id == project_id, events.c.event_id == event_id
         )
+        located = await self._located(project_id, [event_id])
+        if located is not None:
+            if not located[1]:
+                return None
+            query = query.where(events.c.start_time == located[1][0])
         row = (await self.conn.execute(query)).first()
         return None if row is None else row_to_record(row)
 
@@ -117,6 +161,11 @@ class EventRepository:
         query = sa.select(events).where(
             events.c.project_id == project_id, events.c.event_id.in_(ids)
         )
+        located = await self._located(project_id, ids)
+        if located is not None:
+            if not located[1]:
+                return []
+            query = query.where(events.c.start_time.in_(located[1]))
         return [row_to_record(row) for row in await self.conn.execute(query)]
 
     @staticmethod
@@ -130,20 +179,24 @@ class EventRepository:
         columns: Sequence[str] = EVENT_FIELDS,
     ) -> sa.Select[Any]:
         """The SELECT of one page of the project's events matching ``query``, newest first.
-        The page's ids are chosen first from the narrow (start_time, event_id) rows, which an
-        index can answer alone, and only those rows are then read whole."""
+        The page's keys are chosen first from the narrow (start_time, event_id) rows, which an
+        index can answer alone, and only those rows are then read whole. The date window
+        (already part of the inner WHERE) is repeated on the outer read, and the rows are
+        read by (event_id, start_time), so that Postgres plans the window's partitions only."""
         where = search_where(query, dialect)
         order_by = search_order_by(dialect)
-        page_ids = (
-            sa.select(events.c.event_id)
+        page_keys = (
+            sa.select(events.c.event_id, events.c.start_time)
             .where(events.c.project_id == project_id, where)
             .order_by(*order_by)
             .limit(limit)
             .offset(offset)
         )
+        key = sa.tuple_(events.c.event_id, events.c.start_time)
         return (
             sa.select(*(events.c[name] for name in columns))
-            .where(events.c.project_id == project_id, events.c.event_id.in_(page_ids))
+            .where(events.c.project_id == project_id, key.in_(page_keys))
+            .where(compile_date_window(query.window))
             .order_by(*order_by)
         )
 
@@ -235,6 +288,9 @@ class EventRepository:
         await self.conn.execute(sa.text(sql), params)
 
     async def exists(self, project_id: str, event_id: str) -> bool:
+        located = await self._located(project_id, [event_id])
+        if located is not None:
+            return bool(located[0])
         query = sa.select(sa.literal(1)).where(
             events.c.project_id == project_id, events.c.event_id == event_id
         )
@@ -247,6 +303,13 @@ class EventRepository:
             return await self.exists(project_id, event_id)
         assignments: list[str] = []
         params: dict[str, Any] = {"project_id": project_id, "event_id": event_id}
+        partition = ""
+        located = await self._located(project_id, [event_id])
+        if located is not None:
+            if not located[1]:
+                return False
+            params["start_time"] = located[1][0]
+            partition = " AND start_time = :start_time"
         for change in changes:
             column = events.c[change.field].name  # a known column, never user text
             bind = f"v_{column}"
@@ -258,7 +321,8 @@ class EventRepository:
             assignments.append(f"{column} = {value_sql}")
         sql = (
             f"UPDATE events SET {', '.join(assignments)} "
-            "WHERE project_id = :project_id AND event_id = :event_id RETURNING event_id"
+            f"WHERE project_id = :project_id AND event_id = :event_id{partition} "
+            "RETURNING event_id"
         )
         result = await self.conn.execute(sa.text(sql), params)
         return result.first() is not None
@@ -266,6 +330,8 @@ class EventRepository:
     async def upsert_session(self, record: EventRecord) -> EventRecord:
         """Create the session event, or merge `metadata` and `user_properties` into the
         existing one with the same id; returns the stored session."""
+        if partitions_events_by_time(self.dialect):
+            return await self._upsert_session_partitioned(record)
         self_ref = "events"
         assignments = ", ".join(
             f"{c} = {json_merge(self.dialect, f'{self_ref}.{c}', f'excluded.{c}')}"
@@ -288,3 +354,52 @@ class EventRepository:
             sa.text(sql).columns(*(events.c[c] for c in INSERT_COLUMNS)), params
         )
         return row_to_record(result.one())
+
+    async def _upsert_session_partitioned(self, record: EventRecord) -> EventRecord:
+        """Claim the id in event_ids; insert the session if the claim succeeded, else merge
+        into the stored one (found in its partition through the claimed start_time)."""
+        project_id, event_id = record["project_id"], record["event_id"]
+        claim = sa.text(
+            "INSERT INTO event_ids (project_id, event_id, start_time) "
+            "VALUES (:project_id, :event_id, :start_time) "
+            "ON CONFLICT (project_id, event_id) DO NOTHING RETURNING start_time"
+        )
+        ids = {"project_id": project_id, "event_id": event_id}
+        claimed = await self.conn.execute(claim, {**ids, "start_time": record["start_time"]})
+        columns = [events.c[c] for c in INSERT_COLUMNS]
+        returning = ", ".join(INSERT_COLUMNS)
+        if claimed.first() is not None:
+            params: dict[str, Any] = {}
+            values: list[str] = []
+            for column in INSERT_COLUMNS:
+                is_json = column in JSON_COLUMNS
+                value = record[column]  # type: ignore[literal-required]
+                params[column] = json_text(value) if is_json else value
+                values.append(json_param(self.dialect, column) if is_json else f":{column}")
+            sql = (
+                f"INSERT INTO events ({returning}) VALUES ({', '.join(values)}) "
+                f"RETURNING {returning}"
+            )
+            result = await self.conn.execute(sa.text(sql).columns(*columns), params)
+            return row_to_record(result.one())
+        # The id exists (the claim above waited for a concurrent writer of it to commit,
+        # so this statement's snapshot sees that writer's row).
+        located = await self._located(project_id, [event_id])
+        if not located or not located[1]:
+            raise RuntimeError(f"event {event_id} vanished while its session was started")
+        patch: dict[str, Any] = {**ids, "start_time": located[1][0]}
+        assignments = []
+        for column in SESSION_MERGED:
+            patch[f"v_{column}"] = json_text(record[column])  # type: ignore[literal-required]
+            merged = json_merge(self.dialect, column, json_param(self.dialect, f"v_{column}"))
+            assignments.append(f"{column} = {merged}")
+        sql = (
+            f"UPDATE events SET {', '.join(assignments)} WHERE project_id = :project_id "
+            "AND event_id = :event_id AND start_time = :start_time "
+            f"RETURNING {returning}"
+        )
+        result = await self.conn.execute(sa.text(sql).columns(*columns), patch)
+        row = result.first()
+        if row is None:
+            raise RuntimeError(f"event {event_id} vanished while its session was started")
+        return row_to_record(row)

@@ -15,6 +15,7 @@ from app.domain.records import EventRecord
 from app.errors import NotFound
 from app.otlp.linking import chosen_ids, parents_to_look_up
 from app.repository.events import EventRepository
+from app.services.telemetry import NoTelemetry, Telemetry
 
 
 class BatchOutcome(NamedTuple):
@@ -32,8 +33,11 @@ class BatchOutcome(NamedTuple):
 
 
 class EventService:
-    def __init__(self, db: Database, *, conflict_retries: int = 4) -> None:
+    def __init__(
+        self, db: Database, telemetry: Telemetry | None = None, *, conflict_retries: int = 4
+    ) -> None:
         self.db = db
+        self.telemetry: Telemetry = telemetry or NoTelemetry()
         self.conflict_retries = conflict_retries
 
     async def create(self, project: Project, fields: Mapping[str, Any]) -> str:
@@ -45,6 +49,7 @@ class EventService:
                 await EventRepository(conn).insert_many([record])
 
         await retry_conflicts(write, retries=self.conflict_retries)
+        self.telemetry.events_ingested(1)
         return record["event_id"]
 
     async def create_batch(
@@ -77,6 +82,7 @@ class EventService:
                 return await repo.insert_many(records)
 
         created = await retry_conflicts(write, retries=self.conflict_retries)
+        self.telemetry.events_ingested(len(records) + (session is not None))
         return BatchOutcome([r["event_id"] for r in records], session_id, created)
 
     async def ingest_spans(
@@ -108,6 +114,7 @@ class EventService:
                 await repo.repoint_parents(project.id, session_ids, moves)
 
         await retry_conflicts(write, retries=self.conflict_retries)
+        self.telemetry.events_ingested(len(records) + len(sessions))
 
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})

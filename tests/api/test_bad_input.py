@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from app.domain.projects import project_for_name
 from app.main import create_app
 from app.settings import Settings
 
@@ -27,7 +28,8 @@ def assert_envelope(response: httpx.Response, status: int, code: str) -> dict:
 async def stored_with_session(app: FastAPI, session_id: str) -> int:
     async with app.state.services.db.transaction(write=False) as conn:
         result = await conn.execute(
-            sa.text("SELECT count(*) FROM events WHERE session_id = :s"), {"s": session_id}
+            sa.text("SELECT count(*) FROM events WHERE project_id = :p AND session_id = :s"),
+            {"p": project_for_name("default").id, "s": session_id},
         )
         return int(result.scalar_one())
 
@@ -119,7 +121,7 @@ async def test_unsupported_media_type_is_415(client: httpx.AsyncClient) -> None:
 
 
 async def test_wrong_method_is_405_and_unknown_route_404(client: httpx.AsyncClient) -> None:
-    assert_envelope(await client.delete("/v1/events/x"), 405, "METHOD_NOT_ALLOWED")
+    assert_envelope(await client.patch("/v1/events/x", json={}), 405, "METHOD_NOT_ALLOWED")
     assert_envelope(await client.get("/v1/nothing-here"), 404, "NOT_FOUND")
 
 

@@ -8,10 +8,13 @@ import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from app.domain.projects import project_for_name
+
 
 async def count_events(app: FastAPI, **where: str) -> int:
     db = app.state.services.db
-    clauses = " AND ".join(f"{key} = :{key}" for key in where) or "1=1"
+    where = {"project_id": project_for_name("default").id, **where}
+    clauses = " AND ".join(f"{key} = :{key}" for key in where)
     async with db.transaction(write=False) as conn:
         result = await conn.execute(sa.text(f"SELECT count(*) FROM events WHERE {clauses}"), where)
         return int(result.scalar_one())

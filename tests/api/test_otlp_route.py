@@ -17,6 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from app.domain.projects import project_for_name
 from app.otlp import span_event_id
 
 
@@ -69,9 +70,9 @@ async def events_of_session(app: FastAPI, session_id: str) -> dict[str, dict[str
         rows = await conn.execute(
             sa.text(
                 "SELECT event_id, event_name, parent_id, event_type FROM events "
-                "WHERE session_id = :s"
+                "WHERE project_id = :p AND session_id = :s"
             ),
-            {"s": session_id},
+            {"p": project_for_name("default").id, "s": session_id},
         )
         return {row.event_name: dict(row._mapping) for row in rows}
 

@@ -1,0 +1,1 @@
+"""Metrics (Prometheus) and request logs: what the server tells its operators."""
