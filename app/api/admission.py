@@ -10,6 +10,7 @@ from typing import Final
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.responses import JsonResponse
+from app.db.dialect import Dialect
 from app.errors import error_envelope
 from app.settings import Settings
 
@@ -31,11 +32,11 @@ PER_CONNECTION: Final[int] = 4
 SQLITE_IN_FLIGHT: Final[int] = 64
 
 
-def in_flight_limit(settings: Settings, dialect: str) -> int:
+def in_flight_limit(settings: Settings, dialect: Dialect) -> int:
     """The admission limit of one worker."""
     if settings.max_in_flight > 0:
         return settings.max_in_flight
-    if dialect == "postgresql":
+    if dialect is Dialect.POSTGRES:
         return PER_CONNECTION * (settings.db_pool_size + settings.db_max_overflow)
     return SQLITE_IN_FLIGHT
 

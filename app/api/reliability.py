@@ -7,10 +7,11 @@ from fastapi import FastAPI
 from app.api.admission import AdmissionMiddleware, in_flight_limit
 from app.api.boundary import ErrorBoundaryMiddleware
 from app.api.input_guard import InputGuardMiddleware
+from app.db.dialect import Dialect
 from app.settings import Settings
 
 
-def install_reliability(app: FastAPI, settings: Settings, dialect: str) -> None:
+def install_reliability(app: FastAPI, settings: Settings, dialect: Dialect) -> None:
     """Outermost first: the error boundary (and body deadline), then admission, then the
     NUL guard; all of them inside Starlette's ServerErrorMiddleware."""
     app.add_middleware(InputGuardMiddleware)

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from app.db.dialect import Dialect
 from app.settings import Settings
 
 SUPPORTED_DRIVERS = ("postgresql+asyncpg", "sqlite+aiosqlite")
@@ -55,7 +56,7 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.url = parse_database_url(settings.database_url)
-        self.dialect = self.url.get_backend_name()
+        self.dialect = Dialect.of_url(self.url)
         self.engine = self._create_engine(settings)
         # SQLite has one writer at a time: queue this process's writers here instead of
         # letting them spin in SQLite's busy handler (which sleeps in growing steps).
@@ -65,7 +66,7 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
-        return self.dialect == "sqlite"
+        return self.dialect is Dialect.SQLITE
 
     def _create_engine(self, settings: Settings) -> AsyncEngine:
         def json_serializer(value: Any) -> str:
@@ -75,7 +76,7 @@ class Database:
             "json_serializer": json_serializer,
             "json_deserializer": orjson.loads,
         }
-        if self.dialect == "postgresql":
+        if self.dialect is Dialect.POSTGRES:
             engine = create_async_engine(
                 self.url,
                 pool_size=settings.db_pool_size,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.db.dialect import Dialect
 from app.db.engine import Database
 from app.repository.citus import DISTRIBUTED_TABLES, REFERENCE_TABLES, CitusRepository
 
@@ -23,7 +24,7 @@ class DistributionReport:
 
 
 async def distribute(db: Database) -> DistributionReport:
-    if db.dialect != "postgresql":
+    if db.dialect is not Dialect.POSTGRES:
         raise NotCitus("Citus needs a postgresql+asyncpg:// database URL (the coordinator)")
     async with db.transaction(write=True) as conn:
         repo = CitusRepository(conn)

@@ -78,7 +78,7 @@ async def test_retention_removes_exactly_the_expired_events(fresh_url: str) -> N
 
 
 async def check_backend_report(app: FastAPI, report: object, expired_each: int) -> None:
-    if app.state.services.db.dialect == "postgresql":
+    if app.state.services.db.dialect.value == "postgresql":
         assert report.ids_deleted == 2 * expired_each  # type: ignore[attr-defined]
         assert report.partitions_dropped  # type: ignore[attr-defined]
     else:

@@ -37,11 +37,13 @@ async def _deadlock_pair(db: Database, retries: int) -> tuple[list[object], list
         async def attempt() -> None:
             attempts[index] += 1
             async with db.transaction(write=True) as conn:
-                update = sa.text("UPDATE events SET event_name = 'x' WHERE event_id = :e")
-                await conn.execute(update, {"e": first})
+                update = sa.text(
+                    "UPDATE events SET event_name = 'x' WHERE project_id = :p AND event_id = :e"
+                )
+                await conn.execute(update, {"p": "p", "e": first})
                 locked[index].set()
                 await locked[1 - index].wait()
-                await conn.execute(update, {"e": second})
+                await conn.execute(update, {"p": "p", "e": second})
 
         return retry_conflicts(attempt, retries=retries)
 

@@ -36,4 +36,4 @@ async def readyz(services: ServicesDep) -> JsonResponse:
             else f"database unreachable: {type(exc).__name__}",
             headers={"Retry-After": str(services.settings.retry_after_s)},
         ) from exc
-    return JsonResponse({"status": "ready", "database": services.db.dialect})
+    return JsonResponse({"status": "ready", "database": services.db.dialect.value})
