@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.db.engine import Database
+from app.db.outage import is_database_outage
 from app.domain.retention import expired_partitions, retention_cutoff, wanted_partitions
 from app.repository.maintenance import MaintenanceRepository
 from app.services.telemetry import NoTelemetry, Telemetry
@@ -135,16 +136,30 @@ class MaintenanceService:
                 return total
 
 
+# How soon maintenance tries again after finding the database unavailable.
+OUTAGE_RETRY_S = 60.0
+
+
 async def maintenance_loop(
     service: MaintenanceService, interval_s: float, clock: Callable[[], int]
 ) -> None:
-    """Run maintenance now and then every ``interval_s`` seconds until cancelled; a failed
-    run is logged and tried again at the next interval."""
+    """Run maintenance now and then every ``interval_s`` seconds until cancelled. A database
+    that is unavailable is one log line and a retry within a minute; any other failure is
+    logged with its traceback and tried again at the next interval."""
     while True:
+        wait_s = interval_s
         try:
             await service.run(clock())
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("maintenance: run failed; trying again in %.0f s", interval_s)
-        await asyncio.sleep(interval_s)
+        except Exception as exc:
+            if is_database_outage(exc):
+                wait_s = min(interval_s, OUTAGE_RETRY_S)
+                log.warning(
+                    "maintenance: the database is unavailable (%s); trying again in %.0f s",
+                    type(exc).__name__,
+                    wait_s,
+                )
+            else:
+                log.exception("maintenance: run failed; trying again in %.0f s", wait_s)
+        await asyncio.sleep(wait_s)
