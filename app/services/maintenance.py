@@ -12,6 +12,7 @@ from typing import Literal
 
 from app.db.engine import Database
 from app.db.outage import is_database_outage
+from app.db.problems import SCHEMA_NOT_MIGRATED, is_schema_missing
 from app.domain.retention import expired_partitions, retention_cutoff, wanted_partitions
 from app.repository.maintenance import MaintenanceRepository
 from app.services.telemetry import NoTelemetry, Telemetry
@@ -144,8 +145,8 @@ async def maintenance_loop(
     service: MaintenanceService, interval_s: float, clock: Callable[[], int]
 ) -> None:
     """Run maintenance now and then every ``interval_s`` seconds until cancelled. A database
-    that is unavailable is one log line and a retry within a minute; any other failure is
-    logged with its traceback and tried again at the next interval."""
+    that is unavailable or not migrated yet is one log line and a retry within a minute; any
+    other failure is logged with its traceback and tried again at the next interval."""
     while True:
         wait_s = interval_s
         try:
@@ -160,6 +161,9 @@ async def maintenance_loop(
                     type(exc).__name__,
                     wait_s,
                 )
+            elif is_schema_missing(exc):
+                wait_s = min(interval_s, OUTAGE_RETRY_S)
+                log.warning("maintenance: %s; trying again in %.0f s", SCHEMA_NOT_MIGRATED, wait_s)
             else:
                 log.exception("maintenance: run failed; trying again in %.0f s", wait_s)
         await asyncio.sleep(wait_s)
