@@ -40,7 +40,15 @@ SUCCESS: Final[dict[tuple[str, str], type[BaseModel]]] = {
     ("post", "/session/{session_id}/traces"): r.SessionEventsAdded,
     ("post", "/opentelemetry/v1/traces"): r.ExportTraceResponse,
     ("post", "/v1/traces"): r.ExportTraceResponse,
+    # Legacy read routes of the 0.x SDKs: events without their null fields.
+    ("post", "/events/export"): r.EventPage,
+    ("get", "/session/{session_id}"): r.ProjectedEvent,
+    ("delete", "/v1/events/{event_id}"): r.Deleted,
+    ("delete", "/v1/sessions/{session_id}"): r.Deleted,
+    ("post", "/v1/events/delete"): r.DeletedMatching,
 }
+# Operations whose success answer is not JSON.
+TEXT_SUCCESS: Final[frozenset[tuple[str, str]]] = frozenset({("get", "/metrics")})
 
 # Why each error status can happen (docs/operations.md has the full table).
 REASONS: Final[dict[int, str]] = {
@@ -124,6 +132,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             ok: dict[str, Any] = {"description": "Success."}
             if model is not None:
                 ok["content"] = {"application/json": {"schema": _model_schema(model, components)}}
+            elif (method, path) in TEXT_SUCCESS:
+                ok["content"] = {"text/plain": {"schema": {"type": "string"}}}
                 if path in OTLP_PATHS:
                     ok["content"]["application/x-protobuf"] = {
                         "schema": {"type": "string", "format": "binary"}

@@ -154,3 +154,13 @@ class Health(BaseModel):
 class Ready(BaseModel):
     status: Literal["ready"]
     database: str
+
+
+class Deleted(BaseModel):
+    success: bool
+    deleted: int
+
+
+class DeletedMatching(Deleted):
+    dry_run: bool
+    count: int
