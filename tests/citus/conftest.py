@@ -12,7 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
+from app.main import create_app
+from app.settings import Settings
 from tests.backends import IN_CI, migrate
 from tests.citus.build_citus import CitusUnavailable
 from tests.citus.cluster import Cluster, citus_cluster
@@ -54,3 +57,13 @@ async def citus_url(citus: Cluster) -> AsyncIterator[str]:
 async def database_url(citus_url: str) -> AsyncIterator[str]:
     """Every API test imported into this folder runs on the Citus coordinator."""
     yield citus_url
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    """The app on the coordinator. Defined here, not only inherited: pytest caches a session
+    fixture by its dependencies' parameter index, so the root `app` of another backend whose
+    parameter has the same index would otherwise be handed to these tests."""
+    application = create_app(Settings(database_url=database_url))
+    yield application
+    await application.state.services.db.dispose()
