@@ -150,6 +150,7 @@ def ensure_venv(version: str) -> tuple[Path, float]:
 
 def ensure_all(versions: tuple[str, ...], workers: int = 3) -> dict[str, tuple[Path, float]]:
     """Every version's environment, built ``workers`` at a time (downloads dominate)."""
+    find_uv()  # install uv once, before the threads would all try at the same time
     with ThreadPoolExecutor(workers) as pool:
         built = dict(zip(versions, pool.map(ensure, versions), strict=True))
     return built
