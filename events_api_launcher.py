@@ -49,14 +49,16 @@ class RunningServer:
     log: Path
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> bool:
-    """True once /readyz answers 200; False if the process exited first."""
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, ready_path: str = "/readyz"
+) -> bool:
+    """True once ``ready_path`` answers 200; False if the process exited first."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
         try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}{ready_path}", timeout=2).status_code == 200:
                 return True
         except httpx.TransportError:
             pass
@@ -81,9 +83,11 @@ def start_server(
     *,
     cwd: Path | None = None,
     args: tuple[str, ...] = (),
+    ready_path: str = "/readyz",
 ) -> RunningServer:
-    """Start ``events-api serve`` with exactly ``env`` and wait until it is ready; a port
-    taken between choosing and binding it is retried on another port."""
+    """Start ``events-api serve`` with exactly ``env`` and wait until ``ready_path`` answers
+    200 (``/healthz`` for a server whose database is down or not migrated, which never
+    becomes ready); a port taken between choosing and binding it is retried on another port."""
     for _ in range(START_ATTEMPTS):
         port = free_port()
         command = [*server_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
@@ -93,7 +97,7 @@ def start_server(
             )
         url = f"http://127.0.0.1:{port}"
         try:
-            if _wait_ready(url, process, log):
+            if _wait_ready(url, process, log, ready_path):
                 return RunningServer(url=url, port=port, process=process, log=log)
         except BaseException:
             stop_server(process)
@@ -109,9 +113,10 @@ def launched_server(
     *,
     cwd: Path | None = None,
     args: tuple[str, ...] = (),
+    ready_path: str = "/readyz",
 ) -> Iterator[RunningServer]:
     """:func:`start_server` for the duration of a ``with`` block."""
-    server = start_server(env, log, cwd=cwd, args=args)
+    server = start_server(env, log, cwd=cwd, args=args, ready_path=ready_path)
     try:
         yield server
     finally:

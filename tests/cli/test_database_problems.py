@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from events_api_launcher import launched_server
 from tests.backends import (
     POSTGRES_ADMIN_URL,
     create_postgres_database,
@@ -101,33 +102,11 @@ def test_an_unusable_sqlite_path_is_one_line(tmp_path: Path) -> None:
 
 @contextmanager
 def unmigrated_server(database_url: str, log_dir: Path) -> Iterator[tuple[str, Path]]:
-    """`events-api serve --no-migrate`, waited for on /healthz (it is not ready)."""
-    port = free_port()
-    log = log_dir / f"serve-{port}.log"
+    """`events-api serve --no-migrate`, waited for on /healthz (it never becomes ready)."""
     env = {**clean_env(), "EVENTS_DATABASE_URL": database_url, "EVENTS_DB_CONNECT_TIMEOUT_S": "2"}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [events_api_script(), "serve", "--no-migrate", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.1)
-            yield url, log
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    log = log_dir / "serve.log"
+    with launched_server(env, log, cwd=ROOT, args=("--no-migrate",), ready_path="/healthz") as s:
+        yield s.url, log
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -9,13 +9,11 @@ connection, so a pooled client's next request got no answer at all.
 from __future__ import annotations
 
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
-from events_api_launcher import free_port, server_command, server_env, stop_server
+from events_api_launcher import launched_server, server_env
 from tests.live_server import ROOT
 
 
@@ -26,7 +24,6 @@ def closed_port() -> int:
 
 
 def test_outage_answers_503_on_a_kept_alive_connection(tmp_path: Path) -> None:
-    port = free_port()
     log = tmp_path / "server.log"
     env = server_env(
         {
@@ -34,22 +31,10 @@ def test_outage_answers_503_on_a_kept_alive_connection(tmp_path: Path) -> None:
             "EVENTS_DB_CONNECT_TIMEOUT_S": "2",
         }
     )
-    # Not the launcher's start_server: it waits for /readyz, which a down database never passes.
-    argv = [*server_command(), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-
+    # Waited for on /healthz: a server whose database is down never becomes ready.
+    args = ("--no-migrate",)
+    with launched_server(env, log, cwd=ROOT, args=args, ready_path="/healthz") as server:
+        url = server.url
         peers: set[object] = set()
         with httpx.Client(base_url=url, timeout=10) as http:
             for request in (
@@ -65,7 +50,5 @@ def test_outage_answers_503_on_a_kept_alive_connection(tmp_path: Path) -> None:
                 stream = response.extensions["network_stream"]
                 peers.add(stream.get_extra_info("socket").getsockname())
         assert len(peers) == 1, f"the connection was not kept: {peers}"
-    finally:
-        stop_server(process)
     text = log.read_text()
     assert "Exception in ASGI application" not in text and "Traceback" not in text, text
