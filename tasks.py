@@ -9,6 +9,8 @@
     python3 tasks.py migrate [options]       upgrade the database schema (events-api migrate)
     python3 tasks.py events-api ARGS...      any events-api command (events, keys, ...)
     python3 tasks.py bench-ingest|bench-search|bench-ui [options]
+    python3 tasks.py bench-ratio|bench-memory [options]   write paths against limits measured
+                                             in the same run; server RSS over a long ingest
 
 On first use it installs uv into .tools/ (from PyPI) and the locked dependencies
 (uv.lock) into .venv/, saying what it does; later runs reuse them. The command then
@@ -42,6 +44,8 @@ COMMANDS = (
     "bench-ingest",
     "bench-search",
     "bench-ui",
+    "bench-ratio",
+    "bench-memory",
 )
 
 
@@ -157,9 +161,12 @@ def main(args: list[str]) -> int:
             if code:
                 return code
         return 0
-    script = {"bench-ingest": "bench/ingest.py", "bench-ui": "bench/ui.py"}.get(
-        command, "bench/search.py"
-    )
+    script = {
+        "bench-ingest": "bench/ingest.py",
+        "bench-ui": "bench/ui.py",
+        "bench-ratio": "bench/ratio.py",
+        "bench-memory": "bench/memory.py",
+    }.get(command, "bench/search.py")
     return hand_over([python, script, *rest])
 
 

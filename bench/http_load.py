@@ -66,3 +66,60 @@ async def run_load(
     started = time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(connections)))
     return time.perf_counter() - started
+
+
+class TimedLoad:
+    """What :func:`run_timed` measured: answered requests, seconds, each request's latency."""
+
+    def __init__(self, requests: int, seconds: float, latencies: list[float]) -> None:
+        self.requests = requests
+        self.seconds = seconds
+        self.latencies = latencies
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def p50_ms(self) -> float:
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[len(ordered) // 2] if ordered else float("nan")
+
+
+async def run_timed(
+    url: str,
+    connections: int,
+    make: Callable[[int], bytes],
+    duration_s: float,
+    *,
+    limit: int | None = None,
+) -> TimedLoad:
+    """Send ``make(0)``, ``make(1)``, ... (pre-encoded requests, made on demand) over
+    ``connections`` keep-alive connections until ``duration_s`` has passed (or ``limit``
+    requests were sent); requests in flight at the deadline are awaited and counted. Any
+    answer other than 200 raises."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    next_index = 0
+    latencies: list[float] = []
+    deadline = 0.0
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal next_index
+        try:
+            while time.perf_counter() < deadline and (limit is None or next_index < limit):
+                request = make(next_index)
+                next_index += 1
+                began = time.perf_counter()
+                writer.write(request)
+                status, body = await _read_response(reader)
+                if status != 200:
+                    raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
+                latencies.append(time.perf_counter() - began)
+        finally:
+            writer.close()
+
+    opened = [await asyncio.open_connection(host, port) for _ in range(connections)]
+    started = time.perf_counter()
+    deadline = started + duration_s
+    await asyncio.gather(*(connection(reader, writer) for reader, writer in opened))
+    return TimedLoad(len(latencies), time.perf_counter() - started, latencies)

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from events_api_launcher import server_env, start_server, stop_server
+from events_api_launcher import RunningServer, server_env, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -26,13 +26,16 @@ def _dsn(url: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def database(backend: str, keep: bool = False) -> AsyncIterator[str]:
-    """A fresh database URL of the backend, removed afterwards unless ``keep``."""
+async def database(
+    backend: str, keep: bool = False, prefix: str = "events_bench"
+) -> AsyncIterator[str]:
+    """A fresh database URL of the backend (Postgres: named ``<prefix>_<random>``), removed
+    afterwards unless ``keep``."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
         return
-    name = f"events_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(_dsn(POSTGRES_ADMIN_URL))
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
@@ -50,6 +53,15 @@ async def running_server(
     database_url: str, extra_env: dict[str, str] | None = None
 ) -> AsyncIterator[str]:
     """`events-api serve` in a subprocess (the project's one launcher); yields its base URL."""
+    async with running_server_process(database_url, extra_env) as server:
+        yield server.url
+
+
+@contextlib.asynccontextmanager
+async def running_server_process(
+    database_url: str, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[RunningServer]:
+    """As :func:`running_server`, yielding the server (URL, port, process) itself."""
     env = server_env({"EVENTS_DATABASE_URL": database_url, **(extra_env or {})})
     with tempfile.TemporaryDirectory() as folder:
         server = await asyncio.to_thread(
@@ -60,6 +72,6 @@ async def running_server(
             args=("--log-level", "warning"),
         )
         try:
-            yield server.url
+            yield server
         finally:
             await asyncio.to_thread(stop_server, server.process, 30)

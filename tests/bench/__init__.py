@@ -1,0 +1,1 @@
+"""Tests of the benchmarks' plumbing (bench/): they run for real, briefly; no timings."""
