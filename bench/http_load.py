@@ -71,10 +71,13 @@ async def run_load(
 class TimedLoad:
     """What :func:`run_timed` measured: answered requests, seconds, each request's latency."""
 
-    def __init__(self, requests: int, seconds: float, latencies: list[float]) -> None:
+    def __init__(
+        self, requests: int, seconds: float, latencies: list[float], busy: int = 0
+    ) -> None:
         self.requests = requests
         self.seconds = seconds
         self.latencies = latencies
+        self.busy = busy
 
     @property
     def per_second(self) -> float:
@@ -95,16 +98,18 @@ async def run_timed(
 ) -> TimedLoad:
     """Send ``make(0)``, ``make(1)``, ... (pre-encoded requests, made on demand) over
     ``connections`` keep-alive connections until ``duration_s`` has passed (or ``limit``
-    requests were sent); requests in flight at the deadline are awaited and counted. Any
-    answer other than 200 raises."""
+    requests were sent); requests in flight at the deadline are awaited and counted. A 503
+    (the server refusing load) is counted in ``busy`` and not as an answered request; any
+    other answer than 200 raises."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     next_index = 0
     latencies: list[float] = []
+    busy = 0
     deadline = 0.0
 
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal next_index
+        nonlocal next_index, busy
         try:
             while time.perf_counter() < deadline and (limit is None or next_index < limit):
                 request = make(next_index)
@@ -112,6 +117,9 @@ async def run_timed(
                 began = time.perf_counter()
                 writer.write(request)
                 status, body = await _read_response(reader)
+                if status == 503:
+                    busy += 1
+                    continue
                 if status != 200:
                     raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
                 latencies.append(time.perf_counter() - began)
@@ -122,4 +130,4 @@ async def run_timed(
     started = time.perf_counter()
     deadline = started + duration_s
     await asyncio.gather(*(connection(reader, writer) for reader, writer in opened))
-    return TimedLoad(len(latencies), time.perf_counter() - started, latencies)
+    return TimedLoad(len(latencies), time.perf_counter() - started, latencies, busy)

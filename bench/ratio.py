@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -442,6 +443,7 @@ class Figure:
     value: float
     unit: str
     p50_ms: float | None = None
+    busy: int = 0
 
 
 @dataclass
@@ -457,7 +459,9 @@ class Run:
     def record(self, phase: str, figure: Figure) -> None:
         self.figures[phase] = figure
         p50 = "" if figure.p50_ms is None else f"  p50 {figure.p50_ms:8.1f} ms"
-        print(f"{figure.label:<66} {figure.value:>10,.0f} {figure.unit}{p50}", flush=True)
+        busy = f"  ({figure.busy:,} answered 503 busy, not counted)" if figure.busy else ""
+        line = f"{figure.label:<66} {figure.value:>10,.0f} {figure.unit}{p50}{busy}"
+        print(line, flush=True)
 
 
 def _requests(url: str, method: str, path: str, content_type: str) -> Callable[[bytes], bytes]:
@@ -476,7 +480,9 @@ async def http_phases(run: Run, url: str) -> None:
             "single", _figure("POST /v1/events, one event a request, 32 conn", load, "events/s")
         )
     if run.wants("update"):
-        if not bodies.created:  # --only update: create the events to update first
+        single = run.figures.get("single")
+        if single is None or single.busy:  # not all of them exist: create others first
+            bodies.created.clear()
             seed = _requests(url, "POST", "/v1/events/batch", JSON_TYPE)
             await run_timed(url, 1, lambda i: seed(_kept_batch(bodies, i)), 3600, limit=4)
         created = list(bodies.created)
@@ -493,29 +499,15 @@ async def http_phases(run: Run, url: str) -> None:
         load = await run_timed(
             url, BATCH_CONNECTIONS, lambda i: post_batch(bodies.batch(i)), duration
         )
-        run.record(
-            "batch",
-            Figure(
-                "POST /v1/events/batch, 500 events a request, 4 conn",
-                load.per_second * BATCH_SIZE,
-                "events/s",
-                load.p50_ms(),
-            ),
-        )
+        label = "POST /v1/events/batch, 500 events a request, 4 conn"
+        run.record("batch", _figure(label, load, "events/s", BATCH_SIZE))
     if run.wants("otlp"):
         post_otlp = _requests(url, "POST", "/opentelemetry/v1/traces", PROTOBUF_TYPE)
         load = await run_timed(
             url, BATCH_CONNECTIONS, lambda i: post_otlp(run.otlp.request(i)), duration
         )
-        run.record(
-            "otlp",
-            Figure(
-                "OTLP protobuf, 512 spans a request, 4 conn",
-                load.per_second * OTLP_SPANS,
-                "spans/s",
-                load.p50_ms(),
-            ),
-        )
+        label = "OTLP protobuf, 512 spans a request, 4 conn"
+        run.record("otlp", _figure(label, load, "spans/s", OTLP_SPANS))
 
 
 def _kept_batch(bodies: Bodies, i: int) -> bytes:
@@ -523,12 +515,12 @@ def _kept_batch(bodies: Bodies, i: int) -> bytes:
     return b'{"events":[' + events + b"]}"
 
 
-def _figure(label: str, load: TimedLoad, unit: str) -> Figure:
-    return Figure(label, load.per_second, unit, load.p50_ms())
+def _figure(label: str, load: TimedLoad, unit: str, per_request: int = 1) -> Figure:
+    return Figure(label, load.per_second * per_request, unit, load.p50_ms(), load.busy)
 
 
 async def prepare_databases(run: Run, stack: contextlib.AsyncExitStack) -> tuple[str, str]:
-    """The databases of the raw limits, built at once (concurrently) before any phase runs:
+    """The databases of the raw limits, built before any phase runs:
     one with the production indexes, one without its text indexes. Empty DSNs for those
     that no chosen phase needs."""
     prefix = run.args.database_prefix
@@ -536,13 +528,12 @@ async def prepare_databases(run: Run, stack: contextlib.AsyncExitStack) -> tuple
         run.wants("copy") or run.wants("copy-otlp") or run.wants("raw-insert"),
         run.wants("copy-notext"),
     ]
-    built = await asyncio.gather(
-        *(
-            stack.enter_async_context(migrated_database(prefix, drop_text_indexes=notext))
-            for notext, wants in zip((False, True), wanted, strict=True)
-            if wants
-        )
-    )
+    # One after the other: Alembic's context is process-global, two upgrades at once hang.
+    built = [
+        await stack.enter_async_context(migrated_database(prefix, drop_text_indexes=notext))
+        for notext, wants in zip((False, True), wanted, strict=True)
+        if wants
+    ]
     found = iter(built)
     dsn = next(found)[0] if wanted[0] else ""
     if wanted[1]:
@@ -673,4 +664,6 @@ async def http_and_database_phases(run: Run, dsn: str, dsn_notext: str) -> None:
 
 
 if __name__ == "__main__":
+    # SIGTERM (a timeout, a CI cancel) unwinds like Ctrl-C, so the databases are dropped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     asyncio.run(main())
