@@ -43,6 +43,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -406,6 +407,10 @@ TEXT_INDEX_SQL = (
 )
 
 
+def _say_created(url: str) -> None:
+    print(f"# database {make_url(url).database} (dropped at the end)", flush=True)
+
+
 @contextlib.asynccontextmanager
 async def migrated_database(
     prefix: str, drop_text_indexes: bool = False
@@ -414,6 +419,7 @@ async def migrated_database(
     partitions (`events-api maintenance run`); yields its asyncpg DSN and the text indexes
     dropped (when asked). Dropped afterwards."""
     async with database("postgres", prefix=prefix) as url:
+        _say_created(url)
         await asyncio.to_thread(upgrade, url)
         maintenance = [*server_command(), "maintenance", "run", "--database-url", url]
         done = await asyncio.to_thread(
@@ -655,6 +661,7 @@ async def http_and_database_phases(run: Run, dsn: str, dsn_notext: str) -> None:
         else:
             server_db = database("postgres", prefix=args.database_prefix)
             async with server_db as db_url, running_server(db_url) as url:
+                _say_created(db_url)
                 warm = _requests(url, "POST", "/v1/events", JSON_TYPE)
                 await run_timed(
                     url, 8, lambda i: warm(run.bodies.event(i)), min(1.0, args.duration)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -18,6 +17,9 @@ from tests.backends import POSTGRES_ADMIN_URL, postgres_available, require_postg
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+# Three migrations and nine half-second phases take well under a minute on an idle
+# machine; the limit is for a loaded one.
+RUN_TIMEOUT_S = 600
 
 
 async def _databases(prefix: str) -> list[str]:
@@ -36,11 +38,17 @@ async def test_every_phase_and_ratio_is_printed_and_databases_dropped() -> None:
     require_postgres(await postgres_available())
     prefix = f"ratio_test_{uuid.uuid4().hex[:6]}"
     command = [sys.executable, "bench/ratio.py", "--duration", "0.5", "--database-prefix", prefix]
-    done = await asyncio.to_thread(
-        subprocess.run, command, cwd=ROOT, capture_output=True, text=True, timeout=300
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = done.stdout
+    try:
+        raw_out, raw_err = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT_S)
+    except TimeoutError:
+        process.terminate()  # SIGTERM: the benchmark unwinds and drops its databases
+        await process.wait()
+        pytest.fail(f"bench/ratio.py ran over {RUN_TIMEOUT_S} s")
+    out, err = raw_out.decode(), raw_err.decode()
+    assert process.returncode == 0, out + err
     assert re.search(r"share this machine's \d+ cores", out)
     figures = re.findall(r"^(\S.*?)\s+([\d,]+) (req/s|events/s|spans/s|rows/s)", out, re.M)
     assert len(figures) == len(PHASES), out
@@ -50,4 +58,7 @@ async def test_every_phase_and_ratio_is_printed_and_databases_dropped() -> None:
         assert line is not None, f"no ratio line {label!r} in:\n{out}"
         if target:
             assert line.group(2).endswith(("PASS", "below")), line.group(0)
+    created = re.findall(r"^# database (\S+) \(dropped at the end\)$", out, re.M)
+    assert len(created) == 3, out  # the server's and the two COPY limits'
+    assert all(name.startswith(prefix) for name in created), created
     assert await _databases(prefix) == []
