@@ -9,6 +9,7 @@ from app.cli.deletes import events_app  # the `events` group, with `events delet
 from app.cli.keys import keys_app
 from app.cli.maintenance import maintenance_app
 from app.cli.server import register_server_commands
+from app.cli.text_index import text_index
 
 cli = typer.Typer(
     name="events-api",
@@ -22,6 +23,7 @@ cli.add_typer(events_app, name="events")
 cli.add_typer(keys_app, name="keys")
 cli.add_typer(maintenance_app, name="maintenance")
 cli.add_typer(citus_app, name="citus")
+cli.command("text-index")(text_index)
 
 
 def main() -> None:

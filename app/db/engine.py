@@ -168,6 +168,13 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection outside any transaction, each statement committed on its own (what
+        Postgres's CREATE INDEX CONCURRENTLY needs)."""
+        async with self._connect(sqlite_writer=self.is_sqlite) as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
     async def ping(self) -> None:
         """The database answers and has the schema (the events table)."""
         async with self.engine.connect() as conn:

@@ -189,8 +189,35 @@ MATERIALIZED_NUMERIC: Final[Mapping[tuple[str, tuple[str, ...]], str]] = Mapping
     }
 )
 
-# Buckets with a trigram index on their JSON text (migration 0003).
+# Buckets whose JSON text the `contains` text index covers (migration 0005): one trigram
+# index on the first TEXT_INDEX_PREFIX characters of inputs and outputs together, and a
+# index that finds the events whose text is longer (each checked one by one).
 TRIGRAM_INDEXED_BUCKETS: Final[frozenset[str]] = frozenset({"inputs", "outputs"})
+TEXT_INDEX_PREFIX: Final = 2048
+
+
+def _bucket_text() -> ColumnElement[Any]:
+    """coalesce(inputs::text, '') || ' ' || coalesce(outputs::text, ''): the indexed text,
+    written as the migration writes it (the planner matches index expressions exactly)."""
+    empty = sa.literal_column("''", sa.Text)
+    inputs = sa.func.coalesce(sa.cast(events.c.inputs, sa.Text), empty)
+    outputs = sa.func.coalesce(sa.cast(events.c.outputs, sa.Text), empty)
+    return inputs.op("||", return_type=sa.Text)(sa.literal_column("' '", sa.Text)).op(
+        "||", return_type=sa.Text
+    )(outputs)
+
+
+def text_index_prefilter(needle: str) -> ColumnElement[bool]:
+    """A condition that every event with a string containing ``needle`` in inputs or outputs
+    meets, which the text index answers: the needle is in the indexed prefix of the text, or
+    the text is longer than the prefix (those events are checked one by one)."""
+    text = _bucket_text()
+    bound = sa.literal_column(str(TEXT_INDEX_PREFIX), sa.Integer)
+    in_prefix = sa.func.left(text, bound, type_=sa.Text).op("~", is_comparison=True)(
+        _text(postgres_contains_pattern(needle))
+    )
+    longer = sa.func.length(text, type_=sa.Integer) > bound
+    return sa.or_(in_prefix, longer)
 
 
 def _json_text_keeps(needle: str) -> bool:
@@ -246,11 +273,10 @@ def _pg_json_predicate(
         exact = sa.and_(kind == "string", _text_contains(as_text, value, Dialect.POSTGRES))
         if field.root in TRIGRAM_INDEXED_BUCKETS and _json_text_keeps(value):
             # A string containing the needle puts the needle, unescaped, in the bucket's JSON
-            # text: this implied condition lets the trigram index find the candidate rows.
-            prefilter = sa.cast(column, sa.Text).op("~", is_comparison=True)(
-                _text(postgres_contains_pattern(value))
-            )
-            return sa.and_(prefilter, exact)
+            # text: this implied condition lets the text index find the candidate rows. It
+            # comes second: without the index (`events-api text-index off`) it is checked
+            # only on the rows the exact test keeps.
+            return sa.and_(exact, text_index_prefilter(value))
         return exact
     comparison = ">" if operator in ("greater than", "after") else "<"
     materialized = MATERIALIZED_NUMERIC.get((field.root, field.path))
