@@ -174,3 +174,22 @@ def _glob_match(pattern: str, text: str) -> bool:
 def test_glob_pattern_agrees_with_folding(text: str, needle: str) -> None:
     expected = fold_case(needle) in fold_case(text)
     assert _glob_match(sqlite_contains_pattern(needle), text) == expected
+
+
+def test_contains_on_inputs_gets_the_bounded_text_index_prefilter_after_the_exact_test() -> None:
+    needle = [{"field": "inputs.query", "operator": "contains", "value": "zebra"}]
+    sql, params = render(needle, "postgresql")
+    text = (
+        "(coalesce(CAST(events.inputs AS TEXT), '') || ' ') || "
+        "coalesce(CAST(events.outputs AS TEXT), '')"
+    )
+    assert f"(left({text}, 2048) ~ $5::VARCHAR) OR length({text}) > 2048" in sql, sql
+    assert sql.index("jsonb_typeof") < sql.index("left(")  # the exact test first
+    assert list(params.values()).count(postgres_contains_pattern("zebra")) == 2
+    for value in ('ze"bra', "ab"):  # escaped in JSON text / too short for trigrams: no index
+        sql, _ = render([{**needle[0], "value": value}], "postgresql")
+        assert "left(" not in sql and "length(" not in sql, sql
+    sql, _ = render(
+        [{"field": "metadata.note", "operator": "contains", "value": "zebra"}], "postgresql"
+    )
+    assert "left(" not in sql, sql
