@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -97,4 +98,9 @@ def create_app(settings: Settings) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """ASGI factory for ``uvicorn --factory app.main:create_app_from_env``."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    # Everything loaded by now (modules, schemas, the app) lives as long as the process: keep
+    # it out of the cyclic collector's full passes. A batch or an OTLP export allocates tens
+    # of thousands of containers, and each full pass would walk all of this again.
+    gc.freeze()
+    return app

@@ -147,12 +147,19 @@ def _decode_protobuf(body: bytes) -> list[Span]:
         request.ParseFromString(body)
     except (DecodeError, ValueError, RuntimeError) as exc:
         raise BadRequest(f"{_NOT_OTLP}: the protobuf body does not parse ({exc})") from exc
-    if body and (request.ByteSize() == 0 or not request.ListFields()):
+    size = request.ByteSize()  # unknown fields included
+    if body and (size == 0 or not request.ListFields()):
         # Bytes that parse only as unknown fields: not an export request.
         raise BadRequest(f"{_NOT_OTLP}: the protobuf body has no known field")
-    mistyped = mistyped_field(request)
-    if mistyped is not None:
-        raise BadRequest(f"{_NOT_OTLP}: protobuf field {mistyped} has the wrong wire type")
+    request.DiscardUnknownFields()
+    if request.ByteSize() != size:
+        # Some field was unknown (or mistyped): look for a mistyped one in a fresh parse. The
+        # walk visits every message, so it only runs when there is something to find.
+        with_unknown = ExportTraceServiceRequest()
+        with_unknown.ParseFromString(body)
+        mistyped = mistyped_field(with_unknown)
+        if mistyped is not None:
+            raise BadRequest(f"{_NOT_OTLP}: protobuf field {mistyped} has the wrong wire type")
     spans: list[Span] = []
     for resource_spans in request.resource_spans:
         resource = _pb_attributes(resource_spans.resource.attributes)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import math
 import re
 import uuid
@@ -12,12 +14,19 @@ from typing import Any, Final
 
 import orjson
 
-from app.domain.json_limits import MAX_DEPTH, JsonLimitError, check_json_limits, int64_problem
+from app.domain.json_limits import (
+    MAX_DEPTH,
+    JsonLimitError,
+    check_json_limits,
+    int64_problem,
+    within_limits,
+)
 from app.domain.records import JSON_BUCKETS, SPAN_EVENT_TYPES, EventRecord
 from app.otlp.decode import Span
 
 # Namespace of the deterministic event ids minted for spans (uuid5 of "<traceId>:<spanId>").
 SPAN_EVENT_NAMESPACE: Final[uuid.UUID] = uuid.UUID("ace1ea92-9680-4672-b519-ecc1a36bc3f7")
+_NAMESPACE_BYTES: Final[bytes] = SPAN_EVENT_NAMESPACE.bytes
 
 # The ids are String(256) columns.
 MAX_ID_LENGTH: Final[int] = 256
@@ -301,9 +310,17 @@ class MappingResult:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=8192)
 def span_event_id(trace_id: str, span_id: str) -> str:
-    """The event id minted for a span: stable across batches, exports and servers."""
-    return str(uuid.uuid5(SPAN_EVENT_NAMESPACE, f"{trace_id}:{span_id}"))
+    """The event id minted for a span: stable across batches, exports and servers. It is
+    ``uuid.uuid5(SPAN_EVENT_NAMESPACE, "<traceId>:<spanId>")``, written out here because a
+    batch needs it for every span and its parent (cached: linking asks again)."""
+    name = f"{trace_id}:{span_id}".encode()
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class _Rejected(Exception):
@@ -381,6 +398,37 @@ def _draft(index: int, span: Span, header_source: str | None) -> _Draft:
     return _Draft(index, span, tree, origin, session_id, event_id)
 
 
+# One step of a span's rule plan: the rule, the attribute key it takes, and the target path.
+_Step = tuple[AttributeRule, str, tuple[str, ...]]
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan(keys: tuple[str, ...]) -> tuple[_Step, ...]:
+    """The rules that apply to attributes with these keys (in attribute order), in the order
+    the table gives them (ties: attribute order). Spans of one exporter repeat the same keys,
+    so the plan of a key list is worked out once."""
+    matches: list[tuple[int, int, str, list[str]]] = []
+    for position, key in enumerate(keys):
+        for rule_index in _EXACT_RULES.get(key, ()):
+            matches.append((rule_index, position, key, []))
+        for rule_index, prefix in _PREFIX_RULES.get(key.partition(".")[0], ()):
+            if key.startswith(prefix):
+                matches.append((rule_index, position, key, key[len(prefix) :].split(".")))
+            elif key == prefix[:-1]:
+                matches.append((rule_index, position, key, []))
+    matches.sort(key=lambda match: (match[0], match[1]))
+    steps: list[_Step] = []
+    for rule_index, _, key, rest in matches:
+        rule = RULES[rule_index]
+        if rule.rekey is not None:
+            rest = rule.rekey(rest)
+        path = (*rule.path, *rest)
+        if len(path) > MAX_DEPTH:
+            continue  # too deep to un-flatten: kept flat in metadata instead
+        steps.append((rule, key, path))
+    return tuple(steps)
+
+
 def _apply_rules(
     attributes: dict[str, Any], header_source: str | None
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -392,36 +440,17 @@ def _apply_rules(
     values = dict(attributes)
     if header_source:
         values[X_SOURCE_HEADER] = header_source
-    matches: list[tuple[int, int, str, list[str]]] = []
-    for position, (key, value) in enumerate(values.items()):
-        if value is None:
-            continue
-        for rule_index in _EXACT_RULES.get(key, ()):
-            matches.append((rule_index, position, key, []))
-        for rule_index, prefix in _PREFIX_RULES.get(key.partition(".")[0], ()):
-            if key.startswith(prefix):
-                matches.append((rule_index, position, key, key[len(prefix) :].split(".")))
-            elif key == prefix[:-1]:
-                matches.append((rule_index, position, key, []))
-    matches.sort(key=lambda match: (match[0], match[1]))
-
     tree: dict[str, Any] = {}
     origin: dict[str, str] = {}
     taken: set[str] = set()
-    for rule_index, _, key, rest in matches:
-        rule = RULES[rule_index]
+    for rule, key, path in _plan(tuple(key for key, value in values.items() if value is not None)):
         value = values[key]
         if rule.convert is not None:
             value = rule.convert(value)
             if value is None:
                 continue
-        if rule.rekey is not None:
-            rest = rule.rekey(rest)
-        path = [*rule.path, *rest]
-        if len(path) > MAX_DEPTH:
-            continue  # too deep to un-flatten: kept flat in metadata instead
         if len(path) == 1 and path[0] in JSON_BUCKETS and not isinstance(value, dict):
-            path.append("value")  # a bucket given as a bare value, e.g. outputs = "text"
+            path = (*path, "value")  # a bucket given as a bare value, e.g. outputs = "text"
         if path[0] in SCALAR_TARGETS and path[0] not in tree:
             origin[path[0]] = key
         if _place(tree, path, value):
@@ -430,8 +459,8 @@ def _apply_rules(
     for key, value in attributes.items():
         if value is None or key in taken:
             continue
-        if not _place(tree, ["metadata", key], value):
-            _place(tree, ["metadata", OVERFLOW_KEY, key], value)
+        if not _place(tree, ("metadata", key), value):
+            _place(tree, ("metadata", OVERFLOW_KEY, key), value)
     return tree, origin
 
 
@@ -465,7 +494,9 @@ def _arrays(value: Any) -> Any:
         return [_arrays(item) for item in value]
     if not isinstance(value, dict):
         return value
-    converted = {key: _arrays(item) for key, item in value.items()}
+    converted = {
+        key: _arrays(item) if isinstance(item, dict | list) else item for key, item in value.items()
+    }
     if "0" in converted and all(str(i) in converted for i in range(len(converted))):
         return [converted[str(i)] for i in range(len(converted))]
     return converted
@@ -585,6 +616,8 @@ def _limits_problem(record: EventRecord) -> str | None:
         value = fields[name]
         if isinstance(value, str) and "\x00" in value:
             return f"{name} contains the NUL character \\u0000"
+    if all(within_limits(fields[name]) for name in JSON_BUCKETS):
+        return None
     for name in JSON_BUCKETS:
         try:
             check_json_limits(fields[name], path=name)

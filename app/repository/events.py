@@ -4,6 +4,8 @@ upsert.
 Writes are dialect-specific text so that each one is ONE statement: Postgres inserts
 from ``unnest`` arrays and merges with ``jsonb ||``; SQLite inserts from ``json_each``
 and merges with a ``json_each``/``json_group_object`` subquery (``app/db/dialect.py``).
+The one exception is a big insert on Postgres: one statement claims the ids, then COPY
+writes the rows, in the same transaction (docs/storage.md#bulk-ingest).
 
 On Postgres `events` is partitioned by start_time and ids are unique through `event_ids`
 (see docs/storage.md): an insert claims the id there first, in the same statement, and a
@@ -12,11 +14,14 @@ read or update by id looks up the id's start_time there, so that it reads one pa
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, assert_never
 
+import asyncpg
 import orjson
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.dialect import (
@@ -43,8 +48,26 @@ PG_ARRAY_TYPES: Final[dict[str, str]] = {
     "end_time": "bigint[]",
     "duration": "float8[]",
 }
+# From this many rows on, insert_many claims the ids and COPYs the rows (see
+# _insert_many_copy); fewer go in one INSERT statement, which is one round trip.
+COPY_FROM_ROWS: Final[int] = 32
 # Columns that session start merges into an existing session (others keep the first write).
 SESSION_MERGED: Final[tuple[str, ...]] = ("metadata", "user_properties")
+
+
+_INSERT_VALUES: Final = operator.itemgetter(*INSERT_COLUMNS)
+_JSON_POSITIONS: Final[tuple[int, ...]] = tuple(
+    index for index, column in enumerate(INSERT_COLUMNS) if column in JSON_COLUMNS
+)
+
+
+def copy_row(record: EventRecord) -> list[Any]:
+    """The record as a row for COPY into ``events`` (INSERT_COLUMNS order; JSON as text)."""
+    row = list(_INSERT_VALUES(record))
+    for index in _JSON_POSITIONS:
+        if row[index] is not None:
+            row[index] = json_text(row[index])
+    return row
 
 
 def row_to_record(row: sa.Row[Any]) -> EventRecord:
@@ -60,8 +83,10 @@ class EventRepository:
         self.dialect = dialect_of(conn)
 
     async def insert_many(self, records: Sequence[EventRecord]) -> int:
-        """Insert all records in ONE statement; an (project_id, event_id) that exists
-        already is left as it is (first write wins). Returns how many rows were new."""
+        """Insert all records at once (one statement, or on Postgres from COPY_FROM_ROWS rows
+        one id claim and one COPY, atomic within the caller's transaction); an
+        (project_id, event_id) that exists already, or repeats an earlier record's, is left as
+        it is (first write wins). Returns how many rows were new."""
         if not records:
             return 0
         if any(r["project_id"] != records[0]["project_id"] for r in records):
@@ -78,6 +103,12 @@ class EventRepository:
                 assert_never(self.dialect)
 
     async def _insert_many_postgres(self, records: Sequence[EventRecord]) -> int:
+        if len(records) < COPY_FROM_ROWS:
+            return await self._insert_many_unnest(records)
+        return await self._insert_many_copy(records)
+
+    async def _insert_many_unnest(self, records: Sequence[EventRecord]) -> int:
+        """Few rows: one statement, from ``unnest`` arrays (one round trip)."""
         params: dict[str, list[Any]] = {}
         for column in INSERT_COLUMNS:
             if column in JSON_COLUMNS:
@@ -106,6 +137,50 @@ class EventRepository:
             sa.text(sql), {**params, "the_project": records[0]["project_id"]}
         )
         return int(result.rowcount)
+
+    async def _insert_many_copy(self, records: Sequence[EventRecord]) -> int:
+        """Many rows: claim the ids in ``event_ids`` (one statement, the first row of each id
+        wins), then COPY the claimed rows into ``events``, in the caller's transaction. COPY
+        costs Postgres less than INSERT ... SELECT and the driver encodes the rows in binary;
+        the claim keeps first-write-wins and the lock order of the one-statement form."""
+        claim = sa.text(
+            "INSERT INTO event_ids (project_id, event_id, start_time) "
+            "SELECT DISTINCT ON (c.event_id) :project_id, c.event_id, c.start_time "
+            "FROM unnest(CAST(:ids AS text[]), CAST(:times AS bigint[])) "
+            "WITH ORDINALITY AS c(event_id, start_time, ord) ORDER BY c.event_id, c.ord "
+            "ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id"
+        )
+        claimed = set(
+            (
+                await self.conn.execute(
+                    claim,
+                    {
+                        "project_id": records[0]["project_id"],
+                        "ids": [r["event_id"] for r in records],
+                        "times": [r["start_time"] for r in records],
+                    },
+                )
+            ).scalars()
+        )
+        rows: list[list[Any]] = []
+        for record in records:
+            if record["event_id"] in claimed:
+                claimed.discard(record["event_id"])  # a repeated id: its first row only
+                rows.append(copy_row(record))
+        if rows:
+            await self._copy_events(rows)
+        return len(rows)
+
+    async def _copy_events(self, rows: list[list[Any]]) -> None:
+        # The claim above began the transaction on this connection; COPY joins it.
+        raw = await self.conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        try:
+            await driver.copy_records_to_table("events", records=rows, columns=INSERT_COLUMNS)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # As SQLAlchemy wraps the driver's errors for its own statements: conflict
+            # retries, 503s and the outage log look at DBAPIError and its ``orig``.
+            raise sa_exc.DBAPIError("COPY events", None, exc) from exc
 
     async def _insert_many_sqlite(self, records: Sequence[EventRecord]) -> int:
         rows = orjson.dumps([[r[c] for c in INSERT_COLUMNS] for r in records])  # type: ignore[literal-required]

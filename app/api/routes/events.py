@@ -5,9 +5,11 @@ Wire protocol: docs/protocol.md#event-fields, #update and #batches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from app.api.batch_answer import batch_answer
 from app.api.body import JsonBody, validate
@@ -33,6 +35,13 @@ router = APIRouter(tags=["events"])
 
 def _created(event_id: str) -> JsonResponse:
     return JsonResponse({"success": True, "event_id": event_id})
+
+
+def _fields_of(events: Sequence[BaseModel]) -> list[dict[str, Any]]:
+    """Each validated event's fields, as ``model_dump`` gives them but shallow: it would copy
+    every JSON value of every event again (a batch's biggest cost after parsing). These
+    models keep no extra keys, so their ``__dict__`` is exactly their fields."""
+    return [event.__dict__.copy() for event in events]
 
 
 def _batch_created(outcome: BatchOutcome) -> JsonResponse:
@@ -98,7 +107,7 @@ async def create_batch(
     props = body.session_properties.model_dump() if body.session_properties else None
     outcome = await services.events.create_batch(
         project,
-        [event.model_dump() for event in body.events],
+        _fields_of(body.events),
         single_session=body.single_session,
         session_fields=props,
     )
@@ -115,7 +124,7 @@ async def create_batch_legacy(
     props = body.session_fields.model_dump() if body.session_fields else None
     outcome = await services.events.create_batch(
         project,
-        [event.model_dump() for event in body.events],
+        _fields_of(body.events),
         single_session=body.wants_single_session,
         session_fields=props,
     )

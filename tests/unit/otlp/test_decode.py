@@ -382,3 +382,27 @@ def test_response_protobuf() -> None:
     assert response.partial_success.rejected_spans == 3
     assert response.partial_success.error_message == "why"
     assert response_media_type("Application/X-Protobuf; x=y") == PROTOBUF_MEDIA_TYPE
+
+
+def _length_delimited(number: int, payload: bytes) -> bytes:
+    assert len(payload) < 128
+    return bytes([number << 3 | 2, len(payload)]) + payload
+
+
+def _export_of_one_span(span_fields: bytes) -> bytes:
+    span = _length_delimited(2, span_fields)  # ScopeSpans.spans
+    return _length_delimited(1, _length_delimited(2, span))  # ResourceSpans.scope_spans
+
+
+def test_unknown_field_numbers_are_ignored_and_mistyped_known_ones_refused() -> None:
+    name = _length_delimited(5, b"step")  # Span.name
+    # Field 99 is unknown to this schema (a newer OTLP): the span decodes without it.
+    (span,) = decode_export_request(
+        _export_of_one_span(name + b"\x98\x06\x01"),  # tag (99 << 3 | varint), value 1
+        "application/x-protobuf",
+    )
+    assert span.name == "step"
+    # Span.name (a string) sent as a varint: refused, and the answer names the field.
+    with pytest.raises(BadRequest) as info:
+        decode_export_request(_export_of_one_span(name + b"\x28\x07"), "application/x-protobuf")
+    assert "spans[0].name (wire type 0)" in info.value.message

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS
 from app.otlp import RULES, map_spans, span_event_id
 from app.otlp.decode import Span, SpanEvent
-from app.otlp.mapping import SCALAR_TARGETS, X_SOURCE_HEADER, MappingResult
+from app.otlp.mapping import SCALAR_TARGETS, SPAN_EVENT_NAMESPACE, X_SOURCE_HEADER, MappingResult
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "otlp.md"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -591,3 +591,9 @@ def test_sdk_flattening_round_trips(value: Any) -> None:
     _set_span_attributes(recorder, "honeyhive_outputs.result", value)
     event = one(make_span(recorder.attributes))
     assert event["outputs"] == {"result": value}
+
+
+def test_span_event_ids_are_uuid5_of_trace_and_span() -> None:
+    for trace_id, span_id in [("0" * 31 + "1", "0" * 15 + "1"), ("ab" * 16, "cd" * 8), ("é", "x")]:
+        expected = uuid.uuid5(SPAN_EVENT_NAMESPACE, f"{trace_id}:{span_id}")
+        assert span_event_id(trace_id, span_id) == str(expected)
