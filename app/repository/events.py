@@ -33,7 +33,9 @@ from app.db.dialect import (
 from app.db.tables import event_ids, events
 from app.domain.merge import Change, UpdateRule
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS, EventRecord
+from app.repository.event_counts import EventCountRepository
 from app.repository.search_sql import compile_date_window, search_order_by, search_where
+from app.search.counting import count_plan
 from app.search.query import SearchQuery
 
 JSON_COLUMNS: Final[frozenset[str]] = frozenset({*JSON_BUCKETS, "children_ids"})
@@ -225,6 +227,13 @@ class EventRepository:
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
     async def count(self, project_id: str, query: SearchQuery) -> int:
+        """The exact number of the project's events matching ``query``. On Postgres, the
+        shapes the counters know (app/search/counting.py) are summed from them."""
+        plan = count_plan(query) if self.dialect is Dialect.POSTGRES else None
+        if plan is not None:
+            counters = EventCountRepository(self.conn)
+            if await counters.present():
+                return await counters.count(project_id, plan)
         select = self.count_query(project_id, query, self.dialect)
         return int((await self.conn.execute(select)).scalar_one())
 
