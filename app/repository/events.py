@@ -219,9 +219,39 @@ class EventRepository:
         offset: int,
         columns: Sequence[str] = EVENT_FIELDS,
     ) -> list[dict[str, Any]]:
-        """One page of the project's events matching ``query``, newest first."""
-        select = self.page_query(
-            project_id, query, self.dialect, limit=limit, offset=offset, columns=columns
+        """One page of the project's events matching ``query``, newest first.
+
+        Postgres: two statements in the caller's transaction. The page's keys first (planned
+        over the partitions the filters allow), then the rows of exactly those keys, read
+        with their start_times as constants, so that the second statement is planned for the
+        page's partitions only (planning a join over every partition again cost more than
+        running it)."""
+        if not partitions_events_by_time(self.dialect):
+            select = self.page_query(
+                project_id, query, self.dialect, limit=limit, offset=offset, columns=columns
+            )
+            rows = await self.conn.execute(select)
+            return [dict(zip(columns, row, strict=True)) for row in rows]
+        order_by = search_order_by(self.dialect)
+        page_keys = (
+            sa.select(events.c.event_id, events.c.start_time)
+            .where(events.c.project_id == project_id, search_where(query, self.dialect))
+            .order_by(*order_by)
+            .limit(limit)
+            .offset(offset)
+        )
+        keys = (await self.conn.execute(page_keys)).all()
+        if not keys:
+            return []
+        # (project_id, event_id) is unique (event_ids), so these two lists select the page.
+        select = (
+            sa.select(*(events.c[name] for name in columns))
+            .where(
+                events.c.project_id == project_id,
+                events.c.event_id.in_([str(e) for e, _ in keys]),
+                events.c.start_time.in_(sorted({int(t) for _, t in keys})),
+            )
+            .order_by(*order_by)
         )
         rows = await self.conn.execute(select)
         return [dict(zip(columns, row, strict=True)) for row in rows]
