@@ -118,9 +118,7 @@ def otlp_body(n: int) -> dict[str, Any]:
             "kind": "SPAN_KIND_INTERNAL",
             "startTimeUnixNano": str((NOW + i * 1_234_567) * 1_000_000),
             "endTimeUnixNano": str((NOW + i * 1_234_567 + 5) * 1_000_000),
-            "attributes": [
-                {"key": "honeyhive.session_id", "value": {"stringValue": session_id}}
-            ],
+            "attributes": [{"key": "honeyhive.session_id", "value": {"stringValue": session_id}}],
         }
         for i in range(n)
     ]

@@ -123,8 +123,7 @@ def test_hours_and_edges_count_exactly_the_window(
     expected = sum(
         1
         for kind, at in rows
-        if (event_type is None or kind == event_type)
-        and (window is None or window.contains(at))
+        if (event_type is None or kind == event_type) and (window is None or window.contains(at))
     )
     assert _simulate(plan, rows) == expected
     # The edges are partial hours: never more than two, each inside one hour.
