@@ -41,3 +41,13 @@ class CitusRepository:
             sa.text("SELECT create_distributed_table(:t, 'project_id', colocate_with => :c)"),
             {"t": table, "c": colocate_with},
         )
+
+    async def drop_event_counters(self) -> None:
+        """Remove the event counters of migration 0006 (triggers, functions, table)."""
+        for trigger in ("insert", "delete", "truncate"):
+            await self.conn.execute(
+                sa.text(f"DROP TRIGGER IF EXISTS event_counts_{trigger} ON events")
+            )
+        for function in ("added", "removed", "truncated"):
+            await self.conn.execute(sa.text(f"DROP FUNCTION IF EXISTS event_counts_{function}()"))
+        await self.conn.execute(sa.text("DROP TABLE IF EXISTS event_counts"))

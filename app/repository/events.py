@@ -38,7 +38,9 @@ from app.db.dialect import (
 from app.db.tables import event_ids, events
 from app.domain.merge import Change, UpdateRule
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS, EventRecord
+from app.repository.event_counts import EventCountRepository
 from app.repository.search_sql import compile_date_window, search_order_by, search_where
+from app.search.counting import count_plan
 from app.search.query import SearchQuery
 
 JSON_COLUMNS: Final[frozenset[str]] = frozenset({*JSON_BUCKETS, "children_ids"})
@@ -292,14 +294,51 @@ class EventRepository:
         offset: int,
         columns: Sequence[str] = EVENT_FIELDS,
     ) -> list[dict[str, Any]]:
-        """One page of the project's events matching ``query``, newest first."""
-        select = self.page_query(
-            project_id, query, self.dialect, limit=limit, offset=offset, columns=columns
+        """One page of the project's events matching ``query``, newest first.
+
+        Postgres: two statements in the caller's transaction. The page's keys first (planned
+        over the partitions the filters allow), then the rows of exactly those keys, read
+        with their start_times as constants, so that the second statement is planned for the
+        page's partitions only (planning a join over every partition again cost more than
+        running it)."""
+        if not partitions_events_by_time(self.dialect):
+            select = self.page_query(
+                project_id, query, self.dialect, limit=limit, offset=offset, columns=columns
+            )
+            rows = await self.conn.execute(select)
+            return [dict(zip(columns, row, strict=True)) for row in rows]
+        order_by = search_order_by(self.dialect)
+        page_keys = (
+            sa.select(events.c.event_id, events.c.start_time)
+            .where(events.c.project_id == project_id, search_where(query, self.dialect))
+            .order_by(*order_by)
+            .limit(limit)
+            .offset(offset)
+        )
+        keys = (await self.conn.execute(page_keys)).all()
+        if not keys:
+            return []
+        # (project_id, event_id) is unique (event_ids), so these two lists select the page.
+        select = (
+            sa.select(*(events.c[name] for name in columns))
+            .where(
+                events.c.project_id == project_id,
+                events.c.event_id.in_([str(e) for e, _ in keys]),
+                events.c.start_time.in_(sorted({int(t) for _, t in keys})),
+            )
+            .order_by(*order_by)
         )
         rows = await self.conn.execute(select)
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
     async def count(self, project_id: str, query: SearchQuery) -> int:
+        """The exact number of the project's events matching ``query``. On Postgres, the
+        shapes the counters know (app/search/counting.py) are summed from them."""
+        plan = count_plan(query) if self.dialect is Dialect.POSTGRES else None
+        if plan is not None:
+            counters = EventCountRepository(self.conn)
+            if await counters.present():
+                return await counters.count(project_id, plan)
         select = self.count_query(project_id, query, self.dialect)
         return int((await self.conn.execute(select)).scalar_one())
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.dialect import Dialect, dialect_of, partitions_events_by_time
 from app.domain.retention import DayPartition, parse_partition_name
+from app.repository.event_counts import EventCountRepository
 
 MAINTENANCE = "/* maintenance */ "
 # Arbitrary, fixed: the advisory lock that lets one maintenance run at a time.
@@ -97,6 +98,19 @@ class MaintenanceRepository:
         # every other statement behind a long-running one.
         await self.conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
         await self.conn.execute(sa.text(f"{MAINTENANCE}DROP TABLE IF EXISTS {partition.name}"))
+        # A DROP fires no trigger: the day's counters go in the same transaction. DROP locks
+        # `events` exclusively, so every writer of that day has committed before this
+        # statement's snapshot, and none can write there until this transaction ends.
+        counters = EventCountRepository(self.conn)
+        if await counters.present():
+            await counters.forget_hours(partition.low_ms, partition.high_ms)
+
+    async def compact_counters(self, project_id: str) -> int:
+        """Postgres: fold the project's counter deltas (one row per bucket); rows removed."""
+        counters = EventCountRepository(self.conn)
+        if not await counters.present():
+            return 0
+        return await counters.compact(project_id)
 
     async def _chunk_end(
         self, table: str, project_id: str, cutoff_ms: int, limit: int, from_ms: int

@@ -35,6 +35,9 @@ async def distribute(db: Database) -> DistributionReport:
         if report.workers == 0:
             raise NotCitus("the coordinator has no active worker (citus_add_node)")
         placed = await repo.placed_tables()
+        # The event counters are kept by triggers, which Citus does not run on shards:
+        # on Citus, counts read the events (docs/search.md).
+        await repo.drop_event_counters()
     for table in (*REFERENCE_TABLES, *DISTRIBUTED_TABLES):
         if table in placed:
             report.already.append(table)

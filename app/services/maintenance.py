@@ -29,6 +29,7 @@ class MaintenanceReport:
     cutoff_ms: int | None = None
     ids_deleted: int = 0
     rows_deleted: int = 0
+    counter_rows_compacted: int = 0
 
 
 class MaintenanceService:
@@ -72,6 +73,8 @@ class MaintenanceService:
                 await self._create_partitions(now_ms, report)
             if report.cutoff_ms is not None:
                 await self._expire(report.cutoff_ms, report, partitioned=partitioned)
+            if partitioned:
+                await self._compact_counters(report)
         self.telemetry.partitions_changed(
             created=len(report.partitions_created), dropped=len(report.partitions_dropped)
         )
@@ -116,6 +119,16 @@ class MaintenanceService:
                 report.partitions_dropped.append(partition.name)
         for project_id in projects:
             report.rows_deleted += await self._chunks("events", project_id, cutoff_ms)
+
+    async def _compact_counters(self, report: MaintenanceReport) -> None:
+        """Postgres: one short transaction per project folds its counter deltas."""
+        async with self.db.transaction(write=False) as conn:
+            projects = await MaintenanceRepository(conn).project_ids()
+        for project_id in projects:
+            async with self.db.transaction(write=True) as conn:
+                report.counter_rows_compacted += await MaintenanceRepository(conn).compact_counters(
+                    project_id
+                )
 
     async def _chunks(self, what: Literal["ids", "events"], project_id: str, cutoff: int) -> int:
         """Delete the project's expired ids or events, oldest first, one short transaction

@@ -31,7 +31,7 @@ def test_migrate_creates_the_schema_and_sql_prints_it(tmp_path: Path) -> None:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
     assert {"events", "projects", "api_keys"} <= tables
-    assert version == "0005"
+    assert version == "0006"
     again = run("migrate", "--database-url", url, env=clean_env())
     assert again.returncode == 0  # idempotent
 
