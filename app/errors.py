@@ -58,6 +58,13 @@ class ServiceUnavailable(ApiError):
     error_code = "SERVICE_UNAVAILABLE"
 
 
+class ServerBusy(ApiError):
+    """503 with ``Retry-After``: a bounded queue of this server is full; retry shortly."""
+
+    status_code = 503
+    error_code = "SERVER_BUSY"
+
+
 class TooManyRequests(ApiError):
     status_code = 429
     error_code = "TOO_MANY_REQUESTS"

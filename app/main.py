@@ -27,6 +27,7 @@ from app.services.api_keys import ApiKeyService
 from app.services.auth import AuthService
 from app.services.deletes import DeleteService
 from app.services.events import EventService
+from app.services.group_commit import GroupCommitter
 from app.services.maintenance import MaintenanceService, maintenance_loop
 from app.services.projects import ProjectService
 from app.services.search import SearchService
@@ -40,10 +41,23 @@ def create_app(settings: Settings) -> FastAPI:
     metrics = Metrics(db)
     search_service = SearchService(db)
     project_service = ProjectService(db, settings.default_project)
+    # Single writes share transactions; its runner starts with the first write.
+    group_commit = GroupCommitter(
+        db,
+        max_pending=settings.group_commit_max_pending,
+        max_group=settings.group_commit_max_group,
+        max_groups=settings.group_commit_max_groups,
+        window_s=settings.group_commit_window_ms / 1000,
+        conflict_retries=settings.conflict_retries,
+        telemetry=metrics,
+    )
+    metrics.watch_write_queue(lambda: group_commit.depth)
     services = Services(
         settings=settings,
         db=db,
-        events=EventService(db, metrics, conflict_retries=settings.conflict_retries),
+        events=EventService(
+            db, metrics, conflict_retries=settings.conflict_retries, writes=group_commit
+        ),
         search=search_service,
         projects=project_service,
         auth=AuthService(
@@ -65,6 +79,8 @@ def create_app(settings: Settings) -> FastAPI:
             loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
+            # Every accepted write is committed (or answered) before the pool closes.
+            await group_commit.close()
             await db.dispose()
 
     app = FastAPI(
@@ -73,6 +89,9 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         default_response_class=JsonResponse,
         lifespan=lifespan,
+        # FastAPI's own OpenTelemetry instrumentation: off (it checks the global providers
+        # on every request; /metrics is this server's telemetry).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         docs_url=None,  # served by install_ui from local assets
         redoc_url=None,
     )
@@ -81,8 +100,16 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     install_reliability(app, settings, db.dialect)
     install_openapi_contract(app)
+    # The single writes first (routes are matched in order, and they are the busiest);
     # search before events: GET /v1/events/schema must win over GET /v1/events/{event_id}.
-    routers = (health.router, search.router, deletes.router, events.router, sessions.router)
+    routers = (
+        events.writes,
+        health.router,
+        search.router,
+        deletes.router,
+        events.router,
+        sessions.router,
+    )
     for router in (*routers, otlp.router, metrics_route.router):
         app.include_router(router)
     if settings.test_mode:

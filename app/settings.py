@@ -66,6 +66,31 @@ class Settings(BaseSettings):
         ge=0,
         description="Retries of a write hit by a deadlock or serialization failure.",
     )
+    group_commit_max_pending: int = Field(
+        default=1000,
+        ge=1,
+        description="Single writes one worker queues for their group commit; more get 503 "
+        "SERVER_BUSY at once (docs/operations.md#group-commit).",
+    )
+    group_commit_max_group: int = Field(
+        default=256,
+        ge=1,
+        le=10_000,
+        description="Most single writes committed in one transaction (1: one each).",
+    )
+    group_commit_max_groups: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Postgres: group commits one worker runs at once (SQLite: always 1).",
+    )
+    group_commit_window_ms: float = Field(
+        default=0.0,
+        ge=0,
+        le=1000,
+        description="Wait before each group commit that is not full, to let it fill "
+        "(0: none; a group is what arrived while the previous one committed).",
+    )
     auth_cache_ttl_s: float = Field(
         default=5.0,
         ge=0,

@@ -94,6 +94,13 @@ def validate(model: type[ModelT], document: Any, *, prefix: str = "") -> ModelT:
         raise BadRequest(f"invalid request body: {summary}", details=details) from exc
 
 
+async def read_model(request: Request, model: type[ModelT]) -> ModelT:
+    """The request body read (media type, size limit), parsed and validated as ``model``:
+    what ``JsonBody[model]`` gives a route, for routes that read their body themselves."""
+    max_bytes: int = request.app.state.services.settings.max_body_bytes
+    return validate(model, await read_json(request, max_bytes))
+
+
 if TYPE_CHECKING:
     # For the type checker ``JsonBody[Model]`` is just ``Model``.
     JsonBody = Annotated[ModelT, "JSON request body"]
@@ -107,7 +114,6 @@ else:
 
         def __class_getitem__(cls, model: type[BaseModel]) -> Any:
             async def read_and_validate(request: Request) -> BaseModel:
-                max_bytes: int = request.app.state.services.settings.max_body_bytes
-                return validate(model, await read_json(request, max_bytes))
+                return await read_model(request, model)
 
             return Annotated[model, Depends(read_and_validate)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -21,6 +23,9 @@ SUPPORTED_DRIVERS = ("postgresql+asyncpg", "sqlite+aiosqlite")
 # A client-side deadline a little past the server's statement_timeout: it ends a query that
 # a frozen (SIGSTOPped, partitioned) Postgres will never cancel itself.
 CLIENT_TIMEOUT_MARGIN_S = 5.0
+# A pooled Postgres connection idle for longer than this is pinged before it is used again.
+IDLE_PING_AFTER_S = 1.0
+IDLE_SINCE = "events_api_idle_since"
 
 
 def server_statement_timeout(seconds: float) -> dict[str, str]:
@@ -31,6 +36,29 @@ def server_statement_timeout(seconds: float) -> dict[str, str]:
 def statement_timeouts(seconds: float) -> dict[str, float]:
     """asyncpg connect arguments: the client-side deadline of every query (0: none)."""
     return {"command_timeout": seconds + CLIENT_TIMEOUT_MARGIN_S} if seconds > 0 else {}
+
+
+def ping_when_idle(engine: AsyncEngine, idle_s: float) -> None:
+    """Liveness of pooled connections at a fraction of ``pool_pre_ping``'s cost: a connection
+    is pinged on checkout only when it sat in the pool longer than ``idle_s`` (a restart of
+    the database or an idle timeout in between would have closed it). A dead one is
+    replaced, and so are all pooled connections older than it, before the use case gets
+    one. A connection that dies while in use fails its transaction, which the API answers
+    503 (``app.db.outage``); SQLAlchemy then invalidates the rest of the pool too."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(IDLE_SINCE)
+        if since is None or time.monotonic() - since <= idle_s:
+            return  # fresh, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa_exc.InvalidatePoolError("pooled connection failed its ping") from exc
 
 
 def parse_database_url(raw: str) -> URL:
@@ -82,7 +110,6 @@ class Database:
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
                 pool_timeout=settings.db_connect_timeout_s,
-                pool_pre_ping=True,
                 connect_args={
                     "timeout": settings.db_connect_timeout_s,
                     **statement_timeouts(settings.statement_timeout_s),
@@ -97,6 +124,7 @@ class Database:
                 },
                 **common,
             )
+            ping_when_idle(engine, IDLE_PING_AFTER_S)
             return engine
 
         path = sqlite_file(self.url)

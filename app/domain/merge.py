@@ -6,7 +6,7 @@ reference of what that statement must produce.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
@@ -56,7 +56,23 @@ def plan_update(fields: Mapping[str, Any]) -> tuple[Change, ...]:
     return tuple(changes)
 
 
-def apply_plan(event: Mapping[str, Any], changes: tuple[Change, ...]) -> dict[str, Any]:
+def combine_plans(plans: Iterable[Sequence[Change]]) -> tuple[Change, ...]:
+    """One plan with the effect of applying ``plans`` one after the other: merges of a
+    field combine (later keys win), any other rule keeps the last value. For every event
+    ``e``: ``apply_plan(apply_plan(e, a), b) == apply_plan(e, combine_plans([a, b]))``."""
+    combined: dict[str, Change] = {}
+    for plan in plans:
+        for change in plan:
+            before = combined.get(change.field)
+            if change.rule is UpdateRule.MERGE and before is not None:
+                value = {**before.value, **change.value}
+                combined[change.field] = Change(change.field, change.rule, value)
+            else:
+                combined[change.field] = change
+    return tuple(combined[field] for field in UPDATE_RULES if field in combined)
+
+
+def apply_plan(event: Mapping[str, Any], changes: Sequence[Change]) -> dict[str, Any]:
     """The event after the changes (the pure reference of the SQL update)."""
     updated = dict(event)
     for change in changes:

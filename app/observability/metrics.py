@@ -3,6 +3,7 @@ partitions, the database pool. Each app has its own registry (tests build many a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ class RequestTally:
 
 
 CURRENT_REQUEST: ContextVar[RequestTally | None] = ContextVar("events_api_request", default=None)
+GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 1024)
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
@@ -67,6 +69,21 @@ class Metrics:
             registry=r,
         )
         waiting.set_function(lambda: db.waiting)
+        self.write_groups = Histogram(
+            "events_api_group_commit_size",
+            "Single writes (creates, updates, session starts) committed per transaction.",
+            buckets=GROUP_BUCKETS,
+            registry=r,
+        )
+        self.write_queue = Gauge(
+            "events_api_group_commit_pending",
+            "Single writes queued for their group commit (EVENTS_GROUP_COMMIT_MAX_PENDING).",
+            registry=r,
+        )
+
+    def watch_write_queue(self, depth: Callable[[], int]) -> None:
+        """Report ``depth()`` as the group commit queue gauge."""
+        self.write_queue.set_function(depth)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -86,3 +103,6 @@ class Metrics:
     def partitions_changed(self, *, created: int, dropped: int) -> None:
         self.partitions_created.inc(created)
         self.partitions_dropped.inc(dropped)
+
+    def write_group(self, size: int) -> None:
+        self.write_groups.observe(size)

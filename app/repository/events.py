@@ -14,6 +14,7 @@ read or update by id looks up the id's start_time there, so that it reads one pa
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, assert_never
@@ -36,7 +37,7 @@ from app.db.dialect import (
     text_list_param,
 )
 from app.db.tables import event_ids, events
-from app.domain.merge import Change, UpdateRule
+from app.domain.merge import UPDATE_RULES, Change, UpdateRule, combine_plans
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS, EventRecord
 from app.repository.event_counts import EventCountRepository
 from app.repository.search_sql import compile_date_window, search_order_by, search_where
@@ -70,6 +71,19 @@ def copy_row(record: EventRecord) -> list[Any]:
         if row[index] is not None:
             row[index] = json_text(row[index])
     return row
+
+
+@functools.lru_cache(maxsize=1024)
+def cached_text(sql: str) -> sa.TextClause:
+    """``sa.text(sql)``, built once per distinct SQL text (parsing its binds costs on every
+    call; the texts here come from a bounded set of column combinations)."""
+    return sa.text(sql)
+
+
+@functools.lru_cache(maxsize=64)
+def cached_event_text(sql: str) -> sa.TextualSelect:
+    """:func:`cached_text` whose result columns are typed as the events table's."""
+    return sa.text(sql).columns(*(events.c[c] for c in INSERT_COLUMNS))
 
 
 def row_to_record(row: sa.Row[Any]) -> EventRecord:
@@ -413,17 +427,92 @@ class EventRepository:
     async def update(self, project_id: str, event_id: str, changes: Sequence[Change]) -> bool:
         """Apply the changes in ONE atomic UPDATE (the merge happens in SQL, so
         concurrent updates never lose each other's keys). False if no such event."""
+        return (await self.update_many(project_id, [(event_id, changes)]))[0]
+
+    async def update_many(
+        self, project_id: str, updates: Sequence[tuple[str, Sequence[Change]]]
+    ) -> list[bool]:
+        """Apply each ``(event_id, changes)`` as if one after the other in the given order
+        (one event may come several times: its plans are combined first), every event's
+        update atomic (the merge happens in SQL). Postgres: the ids' partitions are looked up
+        in one statement, then all the events are updated in ONE statement. Whether each
+        event exists, in the order of ``updates``."""
+        plans: dict[str, list[Sequence[Change]]] = {}
+        for event_id, changes in updates:
+            plans.setdefault(event_id, []).append(changes)
+        # One lock order (by id) for every multi-event update.
+        combined = {event_id: combine_plans(plans[event_id]) for event_id in sorted(plans)}
+        found: set[str] = set()
+        match self.dialect:
+            case Dialect.POSTGRES:
+                located = await self.start_times(project_id, list(combined))
+                targets = [
+                    (event_id, located[event_id], changes)
+                    for event_id, changes in combined.items()
+                    if event_id in located
+                ]
+                found = {event_id for event_id, _, changes in targets if not changes}
+                if len(found) < len(targets):
+                    found |= await self._update_located_postgres(project_id, targets)
+            case Dialect.SQLITE:
+                for event_id, changes in combined.items():
+                    if await self._update_sqlite(project_id, event_id, changes):
+                        found.add(event_id)
+            case _:
+                assert_never(self.dialect)
+        return [event_id in found for event_id, _ in updates]
+
+    async def _update_located_postgres(
+        self, project_id: str, targets: Sequence[tuple[str, int, Sequence[Change]]]
+    ) -> set[str]:
+        """ONE UPDATE of the events ``(event_id, start_time, changes)`` that have changes,
+        each row's new values from an unnest() row; returns the ids updated. The start
+        times are also a constant list, so that only their partitions are planned."""
+        targets = [target for target in targets if target[2]]
+        fields = [
+            field for field in UPDATE_RULES if any(c.field == field for t in targets for c in t[2])
+        ]
+        values: dict[str, list[Any]] = {field: [None] * len(targets) for field in fields}
+        for row, (_, _, changes) in enumerate(targets):
+            for change in changes:
+                is_json = change.field in JSON_COLUMNS
+                values[change.field][row] = json_text(change.value) if is_json else change.value
+        assignments: list[str] = []
+        for field in fields:
+            column = events.c[field].name  # a known column, never user text
+            patch = f"v.{column}::jsonb" if column in JSON_COLUMNS else f"v.{column}"
+            if UPDATE_RULES[field] is UpdateRule.MERGE:
+                assignments.append(f"{column} = {json_merge(self.dialect, f'e.{column}', patch)}")
+            else:  # a change always has a value: NULL in v means "not changed"
+                assignments.append(f"{column} = COALESCE({patch}, e.{column})")
+        arrays = ", ".join(
+            f"CAST(:v_{field} AS {PG_ARRAY_TYPES.get(field, 'text[]')})" for field in fields
+        )
+        sql = (
+            f"UPDATE events AS e SET {', '.join(assignments)} "
+            "FROM unnest(CAST(:ids AS text[]), CAST(:times AS bigint[]), "
+            f"{arrays}) AS v(event_id, start_time, {', '.join(fields)}) "
+            "WHERE e.project_id = :project_id AND e.start_time = ANY(CAST(:times AS bigint[])) "
+            "AND e.event_id = v.event_id AND e.start_time = v.start_time "
+            "RETURNING e.event_id"
+        )
+        params: dict[str, Any] = {
+            "project_id": project_id,
+            "ids": [event_id for event_id, _, _ in targets],
+            "times": [start_time for _, start_time, _ in targets],
+            **{f"v_{field}": values[field] for field in fields},
+        }
+        result = await self.conn.execute(cached_text(sql), params)
+        return {str(row[0]) for row in result}
+
+    async def _update_sqlite(
+        self, project_id: str, event_id: str, changes: Sequence[Change]
+    ) -> bool:
+        """One atomic UPDATE of one event (an existence check when there is no change)."""
         if not changes:
             return await self.exists(project_id, event_id)
         assignments: list[str] = []
         params: dict[str, Any] = {"project_id": project_id, "event_id": event_id}
-        partition = ""
-        located = await self._located(project_id, [event_id])
-        if located is not None:
-            if not located[1]:
-                return False
-            params["start_time"] = located[1][0]
-            partition = " AND start_time = :start_time"
         for change in changes:
             column = events.c[change.field].name  # a known column, never user text
             bind = f"v_{column}"
@@ -435,10 +524,9 @@ class EventRepository:
             assignments.append(f"{column} = {value_sql}")
         sql = (
             f"UPDATE events SET {', '.join(assignments)} "
-            f"WHERE project_id = :project_id AND event_id = :event_id{partition} "
-            "RETURNING event_id"
+            "WHERE project_id = :project_id AND event_id = :event_id RETURNING event_id"
         )
-        result = await self.conn.execute(sa.text(sql), params)
+        result = await self.conn.execute(cached_text(sql), params)
         return result.first() is not None
 
     async def upsert_session(self, record: EventRecord) -> EventRecord:
@@ -464,23 +552,20 @@ class EventRepository:
             f"ON CONFLICT (project_id, event_id) DO UPDATE SET {assignments} "
             f"RETURNING {returning}"
         )
-        result = await self.conn.execute(
-            sa.text(sql).columns(*(events.c[c] for c in INSERT_COLUMNS)), params
-        )
+        result = await self.conn.execute(cached_event_text(sql), params)
         return row_to_record(result.one())
 
     async def _upsert_session_partitioned(self, record: EventRecord) -> EventRecord:
         """Claim the id in event_ids; insert the session if the claim succeeded, else merge
         into the stored one (found in its partition through the claimed start_time)."""
         project_id, event_id = record["project_id"], record["event_id"]
-        claim = sa.text(
+        claim = cached_text(
             "INSERT INTO event_ids (project_id, event_id, start_time) "
             "VALUES (:project_id, :event_id, :start_time) "
             "ON CONFLICT (project_id, event_id) DO NOTHING RETURNING start_time"
         )
         ids = {"project_id": project_id, "event_id": event_id}
         claimed = await self.conn.execute(claim, {**ids, "start_time": record["start_time"]})
-        columns = [events.c[c] for c in INSERT_COLUMNS]
         returning = ", ".join(INSERT_COLUMNS)
         if claimed.first() is not None:
             params: dict[str, Any] = {}
@@ -494,7 +579,7 @@ class EventRepository:
                 f"INSERT INTO events ({returning}) VALUES ({', '.join(values)}) "
                 f"RETURNING {returning}"
             )
-            result = await self.conn.execute(sa.text(sql).columns(*columns), params)
+            result = await self.conn.execute(cached_event_text(sql), params)
             return row_to_record(result.one())
         # The id exists (the claim above waited for a concurrent writer of it to commit,
         # so this statement's snapshot sees that writer's row).
@@ -512,7 +597,7 @@ class EventRepository:
             "AND event_id = :event_id AND start_time = :start_time "
             f"RETURNING {returning}"
         )
-        result = await self.conn.execute(sa.text(sql).columns(*columns), patch)
+        result = await self.conn.execute(cached_event_text(sql), patch)
         row = result.first()
         if row is None:
             raise RuntimeError(f"event {event_id} vanished while its session was started")

@@ -15,6 +15,7 @@ from app.domain.records import EventRecord
 from app.errors import NotFound
 from app.otlp.linking import chosen_ids, parents_to_look_up
 from app.repository.events import EventRepository
+from app.services.group_commit import GroupCommitter
 from app.services.telemetry import NoTelemetry, Telemetry
 
 
@@ -33,22 +34,29 @@ class BatchOutcome(NamedTuple):
 
 
 class EventService:
+    """Single writes (create, update, session start) go through the process's group
+    committer (app/services/group_commit.py); batches and OTLP exports are one transaction
+    of their own."""
+
     def __init__(
-        self, db: Database, telemetry: Telemetry | None = None, *, conflict_retries: int = 4
+        self,
+        db: Database,
+        telemetry: Telemetry | None = None,
+        *,
+        conflict_retries: int = 4,
+        writes: GroupCommitter | None = None,
     ) -> None:
         self.db = db
         self.telemetry: Telemetry = telemetry or NoTelemetry()
         self.conflict_retries = conflict_retries
+        self.writes = writes or GroupCommitter(
+            db, conflict_retries=conflict_retries, telemetry=self.telemetry
+        )
 
     async def create(self, project: Project, fields: Mapping[str, Any]) -> str:
         """Store one event; an existing event_id is left as it is (first write wins)."""
         record = build_event(fields, project_id=project.id, now_ms=now_ms())
-
-        async def write() -> None:
-            async with self.db.transaction(write=True) as conn:
-                await EventRepository(conn).insert_many([record])
-
-        await retry_conflicts(write, retries=self.conflict_retries)
+        await self.writes.create(record)
         self.telemetry.events_ingested(1)
         return record["event_id"]
 
@@ -118,13 +126,7 @@ class EventService:
 
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})
-
-        async def write() -> bool:
-            async with self.db.transaction(write=True) as conn:
-                return await EventRepository(conn).update(project.id, event_id, changes)
-
-        found = await retry_conflicts(write, retries=self.conflict_retries)
-        if not found:
+        if not await self.writes.update(project.id, event_id, changes):
             raise NotFound(f"Event not found: {event_id}")
 
     async def get(self, project: Project, event_id: str) -> EventRecord:
@@ -145,9 +147,4 @@ class EventService:
     async def start_session(self, project: Project, fields: Mapping[str, Any]) -> EventRecord:
         """Create a session, or merge metadata/user_properties into the existing one."""
         session = build_session(fields, project_id=project.id, now_ms=now_ms())
-
-        async def write() -> EventRecord:
-            async with self.db.transaction(write=True) as conn:
-                return await EventRepository(conn).upsert_session(session)
-
-        return await retry_conflicts(write, retries=self.conflict_retries)
+        return await self.writes.start_session(session)

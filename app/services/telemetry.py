@@ -13,6 +13,8 @@ class Telemetry(Protocol):
 
     def partitions_changed(self, *, created: int, dropped: int) -> None: ...
 
+    def write_group(self, size: int) -> None: ...
+
 
 class NoTelemetry:
     """Reports nothing (scripts and tests that build services alone)."""
@@ -24,4 +26,7 @@ class NoTelemetry:
         return None
 
     def partitions_changed(self, *, created: int, dropped: int) -> None:
+        return None
+
+    def write_group(self, size: int) -> None:
         return None

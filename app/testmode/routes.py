@@ -28,7 +28,7 @@ MAX_WAIT_LIMIT = 10_000
 WAIT_SHORTCUTS = ("event_type", "event_name", "session_id", "event_id", "parent_id", "source")
 
 
-def get_test_mode(request: Request) -> TestModeService:
+async def get_test_mode(request: Request) -> TestModeService:
     test_mode: TestModeService = request.app.state.test_mode  # set by install_test_mode
     return test_mode
 

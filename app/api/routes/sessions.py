@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.api.batch_answer import batch_answer
-from app.api.body import JsonBody
-from app.api.deps import ProjectDep, ServicesDep
+from app.api.body import JsonBody, read_model
+from app.api.deps import ProjectDep, ServicesDep, caller
 from app.api.legacy_shapes import without_nulls
 from app.api.openapi import json_body
 from app.api.responses import JsonResponse
@@ -38,12 +38,10 @@ def _session_answer(session: EventRecord, project: Project) -> JsonResponse:
 
 
 @router.post("/session/start", openapi_extra=json_body(LegacySessionStartBody))
-async def start_session_legacy(
-    services: ServicesDep,
-    project: ProjectDep,
-    body: JsonBody[LegacySessionStartBody],
-) -> JsonResponse:
+async def start_session_legacy(request: Request) -> JsonResponse:
     """Start (or re-start, merging metadata and user_properties) a session."""
+    services, project = await caller(request)  # a single write: see app/api/routes/events.py
+    body = await read_model(request, LegacySessionStartBody)
     session = await services.events.start_session(project, body.session.model_dump())
     return _session_answer(session, project)
 
@@ -59,12 +57,10 @@ async def get_session_legacy(
 
 
 @router.post("/v1/sessions", openapi_extra=json_body(SessionProperties))
-async def start_session(
-    services: ServicesDep,
-    project: ProjectDep,
-    body: JsonBody[SessionProperties],
-) -> JsonResponse:
+async def start_session(request: Request) -> JsonResponse:
     """Start a session from a bare session object; idempotent on `session_id`."""
+    services, project = await caller(request)
+    body = await read_model(request, SessionProperties)
     session = await services.events.start_session(project, body.model_dump())
     return _session_answer(session, project)
 

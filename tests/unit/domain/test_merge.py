@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from app.domain.merge import UPDATE_RULES, Change, UpdateRule, apply_plan, plan_update
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain.merge import (
+    UPDATE_RULES,
+    Change,
+    UpdateRule,
+    apply_plan,
+    combine_plans,
+    plan_update,
+)
 
 
 def test_every_bucket_but_outputs_and_inputs_merges() -> None:
@@ -48,3 +58,40 @@ def test_apply_merges_top_level_keys_new_values_win() -> None:
 def test_apply_merges_into_a_missing_bucket() -> None:
     updated = apply_plan({"feedback": None}, plan_update({"feedback": {"rating": 5}}))
     assert updated["feedback"] == {"rating": 5}
+
+
+json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=3))
+small_object = st.dictionaries(st.sampled_from("abcd"), json_leaf, max_size=3)
+update_body = st.fixed_dictionaries(
+    {},
+    optional={
+        "metadata": small_object,
+        "feedback": small_object,
+        "outputs": small_object,
+        "duration": st.floats(0, 10, allow_nan=False),
+        "end_time": st.integers(0, 10),
+        "children_ids": st.lists(st.sampled_from("xyz"), max_size=2),
+    },
+)
+
+
+@settings(deadline=None)  # a shared, busy machine: no per-example time limit
+@given(st.fixed_dictionaries({"metadata": st.none() | small_object}), st.lists(update_body))
+def test_combined_plans_equal_the_plans_applied_in_order(
+    stored: dict[str, object], bodies: list[dict[str, object]]
+) -> None:
+    plans = [plan_update(body) for body in bodies]
+    one_by_one: dict[str, object] = stored
+    for plan in plans:
+        one_by_one = apply_plan(one_by_one, plan)
+    assert apply_plan(stored, combine_plans(plans)) == one_by_one
+
+
+def test_combine_keeps_the_table_order_and_the_last_replace() -> None:
+    combined = combine_plans(
+        [plan_update({"outputs": {"v": 1}, "metadata": {"a": 1}}), plan_update({"outputs": 2})]
+    )
+    assert combined == (
+        Change("metadata", UpdateRule.MERGE, {"a": 1}),
+        Change("outputs", UpdateRule.REPLACE, 2),
+    )

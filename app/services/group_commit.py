@@ -1,0 +1,278 @@
+"""Group commit: the single writes of one server process (one event created, one event
+updated, one session started) that are waiting at the same time share ONE transaction.
+
+How a group forms ("natural batching"): a write is queued and its request waits. When
+fewer than ``max_groups`` groups are being committed, a runner starts at once (no timer)
+and takes every queued write (up to ``max_group``) as its group; writes that arrive while
+the groups commit form the next ones. Under light load a group is one write and nothing
+waits for a timer; under load, groups grow to what arrived during a commit. Several groups
+in flight (Postgres; SQLite has one writer, so one group) let a write wait for about one
+commit instead of the rest of the current one plus its own: Postgres flushes the WAL of
+concurrent commits together. An optional window (``window_s``) makes a runner wait that
+long before each group that is not full yet.
+
+A group is one transaction: the creates of a project as one multi-row insert
+(``EventRepository.insert_many``: ON CONFLICT DO NOTHING, the first write of an id wins,
+ids in sorted order), then the session starts one statement each, then the updates of a
+project (``EventRepository.update_many``: the updates of one event combined in arrival
+order, then one statement for all the events on Postgres, one per event on SQLite), every
+statement in (project, event id) order so that concurrent groups lock rows in one order.
+Each request is answered only once the transaction that holds its write has committed.
+
+Failures: a deadlock or serialization failure reruns the whole group (``retry_conflicts``,
+as for any write). A group that fails otherwise is split in two and each half committed on
+its own, down to single writes, so that a failing write fails only its own request. A
+failure that is not any one write's doing (the database is unreachable, the pool is
+exhausted, a statement timed out) answers every write of the group with it.
+
+Back-pressure: at most ``max_pending`` writes wait for a group; the next one is refused at
+once with :class:`app.errors.ServerBusy` (503, ``Retry-After``). On shutdown
+(:meth:`GroupCommitter.close`) new writes are refused the same way and every write already
+queued is committed (or answered with its error) before the database is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from app.db.engine import Database
+from app.db.outage import is_database_outage
+from app.db.retry import classify, retry_conflicts
+from app.domain.merge import Change
+from app.domain.records import EventRecord
+from app.errors import ServerBusy, ServiceUnavailable
+from app.repository.events import EventRepository
+from app.services.telemetry import NoTelemetry, Telemetry
+
+logger = logging.getLogger("app.group_commit")
+
+# Retry-After (seconds) of a write refused because the queue is full or the server stops.
+BUSY_RETRY_AFTER_S: Final[int] = 1
+
+
+def _new_future() -> asyncio.Future[Any]:
+    return asyncio.get_running_loop().create_future()
+
+
+@dataclass(slots=True, eq=False)
+class _Create:
+    record: EventRecord
+    future: asyncio.Future[Any] = field(default_factory=_new_future)
+
+
+@dataclass(slots=True, eq=False)
+class _Update:
+    project_id: str
+    event_id: str
+    changes: Sequence[Change]
+    future: asyncio.Future[Any] = field(default_factory=_new_future)
+
+
+@dataclass(slots=True, eq=False)
+class _SessionStart:
+    record: EventRecord
+    future: asyncio.Future[Any] = field(default_factory=_new_future)
+
+
+_Write = _Create | _Update | _SessionStart
+
+
+def _key(write: _Update | _SessionStart) -> tuple[str, str]:
+    if isinstance(write, _Update):
+        return write.project_id, write.event_id
+    return write.record["project_id"], write.record["event_id"]
+
+
+def _shared_failure(error: BaseException) -> bool:
+    """True when ``error`` is not any one write's doing: every write of the group gets it."""
+    return is_database_outage(error) or classify(error) in ("pool_exhausted", "query_timeout")
+
+
+async def _apply(repo: EventRepository, group: Sequence[_Write]) -> list[Any]:
+    """Every write of ``group`` through ``repo`` (one open transaction); the result of
+    each write, in the group's order."""
+    results: list[Any] = [None] * len(group)
+    creates: dict[str, list[EventRecord]] = {}
+    for write in group:
+        if isinstance(write, _Create):
+            creates.setdefault(write.record["project_id"], []).append(write.record)
+    for project_id in sorted(creates):
+        await repo.insert_many(creates[project_id])
+    # Sorted by (project, id) for one lock order; sorted() is stable, so the writes of one
+    # event keep their arrival order.
+    keyed = sorted(
+        (i for i, w in enumerate(group) if not isinstance(w, _Create)),
+        key=lambda i: _key(group[i]),  # type: ignore[arg-type]
+    )
+    for i in keyed:
+        write = group[i]
+        if isinstance(write, _SessionStart):
+            results[i] = await repo.upsert_session(write.record)
+    updates: dict[str, list[int]] = {}
+    for i in keyed:
+        write = group[i]
+        if isinstance(write, _Update):
+            updates.setdefault(write.project_id, []).append(i)
+    for project_id, indexes in updates.items():
+        pairs = [(group[i].event_id, group[i].changes) for i in indexes]  # type: ignore[union-attr]
+        for i, found in zip(indexes, await repo.update_many(project_id, pairs), strict=True):
+            results[i] = found
+    return results
+
+
+class GroupCommitter:
+    """The group committer of one process (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_pending: int = 1000,
+        max_group: int = 256,
+        max_groups: int = 1,
+        window_s: float = 0.0,
+        conflict_retries: int = 4,
+        telemetry: Telemetry | None = None,
+    ) -> None:
+        if min(max_pending, max_group, max_groups) < 1 or window_s < 0:
+            raise ValueError("max_pending, max_group, max_groups must be >= 1; window_s >= 0")
+        if db.is_sqlite:
+            max_groups = 1  # one writer: a second group would only wait for the lock
+        self.db = db
+        self.max_pending = max_pending
+        self.max_group = max_group
+        self.window_s = window_s
+        self.conflict_retries = conflict_retries
+        self.telemetry: Telemetry = telemetry or NoTelemetry()
+        self.max_groups = max_groups
+        self._pending: deque[_Write] = deque()
+        self._committing = 0
+        self._runners: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    @property
+    def depth(self) -> int:
+        """Writes queued for a group (not counting the groups being committed)."""
+        return len(self._pending)
+
+    @property
+    def committing(self) -> int:
+        """Writes in the groups being committed now."""
+        return self._committing
+
+    # -- the writes ------------------------------------------------------------------------
+
+    async def create(self, record: EventRecord) -> None:
+        """Insert the event; an id that exists already is left as it is (first write wins)."""
+        await self._submit(_Create(record))
+
+    async def update(self, project_id: str, event_id: str, changes: Sequence[Change]) -> bool:
+        """Apply the changes to the event in one atomic statement; False when no such event."""
+        found: bool = await self._submit(_Update(project_id, event_id, changes))
+        return found
+
+    async def start_session(self, record: EventRecord) -> EventRecord:
+        """Create the session, or merge into the stored one; the stored session."""
+        stored: EventRecord = await self._submit(_SessionStart(record))
+        return stored
+
+    async def _submit(self, write: _Write) -> Any:
+        if self._closing:
+            raise ServiceUnavailable(
+                "the server is shutting down; retry the write",
+                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+            )
+        if len(self._pending) >= self.max_pending:
+            raise ServerBusy(
+                f"server busy: {self.max_pending} writes are waiting for their commit "
+                "already; retry shortly",
+                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+            )
+        self._pending.append(write)
+        if len(self._runners) < self.max_groups:
+            runner = asyncio.get_running_loop().create_task(self._run())
+            self._runners.add(runner)
+        # A request cancelled while it waits leaves a cancelled future: a write not yet in a
+        # group is then dropped, one already in a group commits (nobody hears about it).
+        return await write.future
+
+    async def close(self) -> None:
+        """Refuse new writes and wait until every queued write is answered."""
+        self._closing = True
+        while self._runners:
+            await asyncio.wait(set(self._runners))
+
+    # -- the runners -----------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        """Commit groups while writes are queued (at most ``max_groups`` of these run)."""
+        group: list[_Write] = []
+        try:
+            while self._pending:
+                if self.window_s > 0 and len(self._pending) < self.max_group:
+                    await asyncio.sleep(self.window_s)
+                group = []
+                while self._pending and len(group) < self.max_group:
+                    write = self._pending.popleft()
+                    if not write.future.done():
+                        group.append(write)
+                if not group:
+                    continue
+                self._committing += len(group)
+                try:
+                    await self._commit(group)
+                finally:
+                    self._committing -= len(group)
+                self.telemetry.write_group(len(group))
+                group = []
+        except BaseException:
+            # Cancelled (the loop stops) or a bug: no write may wait forever.
+            stopped = ServiceUnavailable(
+                "the write was not committed: the server is stopping; retry it",
+                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+            )
+            for write in (*group, *self._pending):
+                if not write.future.done():
+                    write.future.set_exception(stopped)
+            self._pending.clear()
+            raise
+        finally:
+            # Here, not in a done callback (those run a loop turn later, when a write queued
+            # meanwhile would see a full set of runners and wait for nobody).
+            current = asyncio.current_task()
+            if current is not None:
+                self._runners.discard(current)
+
+    async def _commit(self, group: list[_Write]) -> None:
+        """Commit ``group`` in one transaction and answer its writes; on a failure that is
+        not shared, commit each half on its own (down to single writes)."""
+
+        async def transaction() -> list[Any]:
+            async with self.db.transaction(write=True) as conn:
+                return await _apply(EventRepository(conn), group)
+
+        try:
+            results = await retry_conflicts(transaction, retries=self.conflict_retries)
+        except Exception as exc:
+            if len(group) > 1 and not _shared_failure(exc):
+                logger.info(
+                    "a group of %d writes failed (%s); committing it in halves",
+                    len(group),
+                    type(exc).__name__,
+                )
+                middle = len(group) // 2
+                await self._commit(group[:middle])
+                await self._commit(group[middle:])
+                return
+            for write in group:
+                if not write.future.done():
+                    write.future.set_exception(exc)
+            return
+        for write, result in zip(group, results, strict=True):
+            if not write.future.done():
+                write.future.set_result(result)
