@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -60,6 +63,22 @@ async def drop_postgres_database(url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(backend: str, folder: Path, prefix: str) -> AsyncIterator[str]:
+    """The URL of a new, empty database of ``backend`` ("sqlite": a file in ``folder``;
+    "postgres": a database named from ``prefix``, dropped afterwards; Postgres absent skips,
+    or fails in CI)."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'events.sqlite3'}"
+        return
+    require_postgres(await postgres_available())
+    url = await create_postgres_database(prefix)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)
 
 
 async def migrate(url: str) -> None:

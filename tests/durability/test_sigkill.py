@@ -21,10 +21,7 @@ import httpx
 import pytest
 
 from tests.backends import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_available,
-    require_postgres,
+    fresh_database,
 )
 from tests.reliability.server import ServerProcess
 from tests.reliability.test_faults import stored_ids
@@ -44,15 +41,8 @@ ENV = {
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'events.sqlite3'}"
-        return
-    require_postgres(await postgres_available())
-    url = await create_postgres_database("events_durability")
-    try:
+    async with fresh_database(request.param, tmp_path, "events_durability") as url:
         yield url
-    finally:
-        await drop_postgres_database(url)
 
 
 class CreateLoad:

@@ -9,7 +9,7 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import asyncpg
@@ -19,10 +19,7 @@ from sqlalchemy.engine import make_url
 
 from tests.backends import (
     IN_CI,
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_available,
-    require_postgres,
+    fresh_database,
 )
 from tests.reliability.load import MixedLoad
 from tests.reliability.private_postgres import PrivatePostgres, missing_reason
@@ -59,16 +56,9 @@ KILL_ENV = {
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def kill_target(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'events.sqlite3'}"
-        return
-    require_postgres(await postgres_available())
-    url = await create_postgres_database("events_kill")
-    try:
+async def kill_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database(request.param, tmp_path, "events_kill") as url:
         yield url
-    finally:
-        await drop_postgres_database(url)
 
 
 async def test_sigkill_during_mixed_load_loses_nothing_acknowledged(
