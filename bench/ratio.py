@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,17 +310,15 @@ class RowLoad:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-async def copy_load(
+async def raw_load(
     dsn: str,
     connections: int,
     make: Callable[[int], bytes],
-    to_rows: Callable[[bytes], tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+    write: Callable[[asyncpg.Connection, bytes], Awaitable[int]],
     duration_s: float,
-    count_last: int = 0,
 ) -> RowLoad:
-    """COPY the rows of ``make(0)``, ``make(1)``, ... (both tables, one transaction a
-    body) over ``connections`` connections until ``duration_s`` passed. ``count_last``
-    rows of each body (the OTLP sessions) are written but not counted."""
+    """``write`` the bodies ``make(0)``, ``make(1)``, ... over ``connections`` connections
+    until ``duration_s`` passed; ``write`` answers how many rows a body counts for."""
     conns = [await asyncpg.connect(dsn) for _ in range(connections)]
     counted = 0
     next_index = 0
@@ -331,13 +329,7 @@ async def copy_load(
         while time.perf_counter() < deadline:
             body = make(next_index)
             next_index += 1
-            rows, ids = to_rows(body)
-            async with conn.transaction():
-                await conn.copy_records_to_table(
-                    "event_ids", records=ids, columns=["project_id", "event_id", "start_time"]
-                )
-                await conn.copy_records_to_table("events", records=rows, columns=EVENT_FIELDS)
-            counted += len(rows) - count_last
+            counted += await write(conn, body)
 
     try:
         started = time.perf_counter()
@@ -347,6 +339,29 @@ async def copy_load(
     finally:
         for conn in conns:
             await conn.close()
+
+
+async def copy_load(
+    dsn: str,
+    connections: int,
+    make: Callable[[int], bytes],
+    to_rows: Callable[[bytes], tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+    duration_s: float,
+    count_last: int = 0,
+) -> RowLoad:
+    """COPY the rows of each body (both tables, one transaction a body). ``count_last``
+    rows of each body (the OTLP sessions) are written but not counted."""
+
+    async def write(conn: asyncpg.Connection, body: bytes) -> int:
+        rows, ids = to_rows(body)
+        async with conn.transaction():
+            await conn.copy_records_to_table(
+                "event_ids", records=ids, columns=["project_id", "event_id", "start_time"]
+            )
+            await conn.copy_records_to_table("events", records=rows, columns=EVENT_FIELDS)
+        return len(rows) - count_last
+
+    return await raw_load(dsn, connections, make, write, duration_s)
 
 
 COLUMN_TYPES = {"start_time": "bigint", "end_time": "bigint", "duration": "float8"}
@@ -372,30 +387,14 @@ async def insert_load(
     dsn: str, connections: int, make: Callable[[int], bytes], duration_s: float
 ) -> RowLoad:
     """One event a transaction (a single statement: claim the id, insert the row), each
-    parsed from its JSON body, over ``connections`` connections until ``duration_s``."""
-    conns = [await asyncpg.connect(dsn) for _ in range(connections)]
+    parsed from its JSON body (asyncpg prepares the statement once a connection)."""
     sql = _insert_one_sql()
-    counted = 0
-    next_index = 0
-    deadline = 0.0
 
-    async def worker(conn: asyncpg.Connection) -> None:
-        nonlocal counted, next_index
-        statement = await conn.prepare(sql)
-        while time.perf_counter() < deadline:
-            body = make(next_index)
-            next_index += 1
-            await statement.fetch(*event_row(orjson.loads(body), COPY_PROJECT))
-            counted += 1
+    async def write(conn: asyncpg.Connection, body: bytes) -> int:
+        await conn.fetch(sql, *event_row(orjson.loads(body), COPY_PROJECT))
+        return 1
 
-    try:
-        started = time.perf_counter()
-        deadline = started + duration_s
-        await asyncio.gather(*(worker(c) for c in conns))
-        return RowLoad(counted, time.perf_counter() - started)
-    finally:
-        for conn in conns:
-            await conn.close()
+    return await raw_load(dsn, connections, make, write, duration_s)
 
 
 TEXT_INDEX_SQL = (
