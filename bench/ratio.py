@@ -1,6 +1,6 @@
 """Ratio benchmark: the server's write paths against limits measured in the same run.
 
-    python3 tasks.py bench-ratio                   # every phase, ~10 s each (about 2.5 min)
+    python3 tasks.py bench-ratio                   # every phase, ~10 s each (about 4 min)
     python3 tasks.py bench-ratio --duration 5
     python3 tasks.py bench-ratio --only single     # one phase (and the ratios it completes)
     python3 tasks.py bench-ratio --url http://127.0.0.1:8080   # server phases: a running server
@@ -14,7 +14,7 @@ One load client (bench/http_load.py), one event shape (a ~1.5 KB chat-style mode
   otlp        POST /opentelemetry/v1/traces, protobuf, 512 spans a request, 4 connections
   copy        raw asyncpg COPY of the batch rows (event_ids and events, one transaction a
               batch, JSON parsing of the same body bytes included) into a second database
-              built by the same migrations, 4 connections (rows/s)
+              built by the same migrations; the best of 1, 2 and 4 connections (rows/s)
   copy-notext the same COPY into a third such database with its text (trigram) indexes dropped
   copy-otlp   the OTLP requests' rows (protobuf decoded, spans mapped, sessions) by COPY
   raw-insert  raw asyncpg, one event a transaction (event_ids claim + events row in one
@@ -550,23 +550,44 @@ async def prepare_databases(run: Run, stack: contextlib.AsyncExitStack) -> tuple
     return dsn, dsn_notext
 
 
+LIMIT_CONNECTIONS = (1, 2, 4)
+
+
+async def best_copy(
+    run: Run,
+    dsn: str,
+    make: Callable[[int], bytes],
+    to_rows: Callable[[bytes], tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+    count_last: int = 0,
+) -> tuple[float, int]:
+    """The COPY limit: the best rows/s over LIMIT_CONNECTIONS concurrent writers (each count
+    run for the phase's duration; the per-count figures are printed). Concurrent COPYs into
+    one partition contend for its relation extension locks on Postgres 15, so more writers
+    can be slower; the limit is what the raw stack does at its best count."""
+    best, best_at = 0.0, 0
+    for connections in LIMIT_CONNECTIONS:
+        load = await copy_load(dsn, connections, make, to_rows, run.args.duration, count_last)
+        print(f"#   {connections} conn: {load.per_second:,.0f} a second", flush=True)
+        if load.per_second > best:
+            best, best_at = load.per_second, connections
+    return best, best_at
+
+
 async def database_phases(run: Run, dsn: str, dsn_notext: str) -> None:
     """The raw limits: COPY and one-insert transactions into fresh migrated databases."""
     duration, bodies = run.args.duration, run.bodies
     if run.wants("copy"):
-        load = await copy_load(dsn, BATCH_CONNECTIONS, bodies.batch, batch_rows, duration)
-        label = "raw COPY of the batch rows, production indexes, 4 conn"
-        run.record("copy", Figure(label, load.per_second, "rows/s"))
+        value, conns = await best_copy(run, dsn, bodies.batch, batch_rows)
+        label = f"raw COPY of the batch rows, production indexes, best at {conns} conn"
+        run.record("copy", Figure(label, value, "rows/s"))
     if run.wants("copy-notext"):
-        load = await copy_load(dsn_notext, BATCH_CONNECTIONS, bodies.batch, batch_rows, duration)
-        label = "raw COPY of the batch rows, without the text indexes, 4 conn"
-        run.record("copy-notext", Figure(label, load.per_second, "rows/s"))
+        value, conns = await best_copy(run, dsn_notext, bodies.batch, batch_rows)
+        label = f"raw COPY of the batch rows, without the text indexes, best at {conns} conn"
+        run.record("copy-notext", Figure(label, value, "rows/s"))
     if run.wants("copy-otlp"):
-        load = await copy_load(
-            dsn, BATCH_CONNECTIONS, run.otlp.request, otlp_rows, duration, count_last=1
-        )
-        label = "raw COPY of the OTLP requests' rows, production indexes, 4 conn"
-        run.record("copy-otlp", Figure(label, load.per_second, "spans/s"))
+        value, conns = await best_copy(run, dsn, run.otlp.request, otlp_rows, count_last=1)
+        label = f"raw COPY of the OTLP requests' rows, production indexes, best at {conns} conn"
+        run.record("copy-otlp", Figure(label, value, "spans/s"))
     if run.wants("raw-insert"):
         load = await insert_load(dsn, RAW_CONNECTIONS, bodies.event, duration)
         label = "raw asyncpg, one event a transaction, 16 conn"
