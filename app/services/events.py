@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from app.clock import now_ms
 from app.db.engine import Database
@@ -13,10 +13,15 @@ from app.domain.merge import plan_update
 from app.domain.projects import Project
 from app.domain.records import EventRecord
 from app.errors import NotFound
-from app.otlp.linking import chosen_ids, parents_to_look_up
 from app.repository.events import EventRepository
 from app.services.group_commit import GroupCommitter
+from app.services.span_store import store_spans
 from app.services.telemetry import NoTelemetry, Telemetry
+
+# The largest OTLP export (spans plus new session events) that joins the group commit: an
+# exporter sending a span or a few at a time (a simple span processor, a quiet service)
+# then shares commits like single writes do; larger exports are batches of their own.
+GROUPED_SPANS_MAX: Final[int] = 32
 
 
 class BatchOutcome(NamedTuple):
@@ -34,9 +39,9 @@ class BatchOutcome(NamedTuple):
 
 
 class EventService:
-    """Single writes (create, update, session start) go through the process's group
-    committer (app/services/group_commit.py); batches and OTLP exports are one transaction
-    of their own."""
+    """Single writes (create, update, session start) and small OTLP exports go through the
+    process's group committer (app/services/group_commit.py); batches and larger OTLP
+    exports are one transaction of their own."""
 
     def __init__(
         self,
@@ -99,30 +104,19 @@ class EventService:
         events: Sequence[EventRecord],
         sessions: Sequence[EventRecord] = (),
     ) -> None:
-        """Store mapped OTLP spans in one transaction: the sessions that do not exist yet and
-        the events in one statement (an id that exists is left as it is). Parent links to
-        spans that chose their own event id are resolved in both directions: a child whose
-        parent was stored earlier, and children stored before such a parent."""
-        records = list(events)
-        session_ids = sorted({r["session_id"] for r in records})
-        lookups = parents_to_look_up(records)
-        moves = chosen_ids(records)
+        """Store mapped OTLP spans (app/services/span_store.py). An export of at most
+        GROUPED_SPANS_MAX rows joins the group commit with the other small writes; a larger
+        one is a transaction of its own (it is a batch already)."""
+        if len(events) + len(sessions) <= GROUPED_SPANS_MAX:
+            await self.writes.ingest_spans(project.id, events, sessions)
+        else:
 
-        async def write() -> None:
-            async with self.db.transaction(write=True) as conn:
-                repo = EventRepository(conn)
-                if lookups:
-                    found = await repo.find_spans(
-                        project.id, session_ids, sorted({span for _, span in lookups})
-                    )
-                    for trace, span, event_id in found:
-                        for index in lookups.get((trace, span), ()):
-                            records[index] = {**records[index], "parent_id": event_id}
-                await repo.insert_many([*sessions, *records])
-                await repo.repoint_parents(project.id, session_ids, moves)
+            async def write() -> None:
+                async with self.db.transaction(write=True) as conn:
+                    await store_spans(EventRepository(conn), project.id, events, sessions)
 
-        await retry_conflicts(write, retries=self.conflict_retries)
-        self.telemetry.events_ingested(len(records) + len(sessions))
+            await retry_conflicts(write, retries=self.conflict_retries)
+        self.telemetry.events_ingested(len(events) + len(sessions))
 
     async def update(self, project: Project, event_id: str, fields: Mapping[str, Any]) -> None:
         changes = plan_update({**fields, "outputs": as_outputs(fields.get("outputs"))})

@@ -1,5 +1,6 @@
 """Group commit: the single writes of one server process (one event created, one event
-updated, one session started) that are waiting at the same time share ONE transaction.
+updated, one session started, one small OTLP export) that are waiting at the same time
+share ONE transaction.
 
 How a group forms ("natural batching"): a write is queued and its request waits. When
 fewer than ``max_groups`` groups are being committed, a runner starts at once (no timer)
@@ -16,7 +17,9 @@ A group is one transaction: the creates of a project as one multi-row insert
 ids in sorted order), then the session starts one statement each, then the updates of a
 project (``EventRepository.update_many``: the updates of one event combined in arrival
 order, then one statement for all the events on Postgres, one per event on SQLite), every
-statement in (project, event id) order so that concurrent groups lock rows in one order.
+statement in (project, event id) order so that concurrent groups lock rows in one order;
+then the small OTLP exports of a project together, as one export
+(app/services/span_store.py: one parent lookup, one insert, one repoint).
 Each request is answered only once the transaction that holds its write has committed.
 
 Failures: a deadlock or serialization failure reruns the whole group (``retry_conflicts``,
@@ -47,6 +50,7 @@ from app.domain.merge import Change
 from app.domain.records import EventRecord
 from app.errors import ServerBusy, ServiceUnavailable
 from app.repository.events import EventRepository
+from app.services.span_store import store_spans
 from app.services.telemetry import NoTelemetry, Telemetry
 
 logger = logging.getLogger("app.group_commit")
@@ -79,7 +83,15 @@ class _SessionStart:
     future: asyncio.Future[Any] = field(default_factory=_new_future)
 
 
-_Write = _Create | _Update | _SessionStart
+@dataclass(slots=True, eq=False)
+class _Spans:
+    project_id: str
+    events: Sequence[EventRecord]
+    sessions: Sequence[EventRecord]
+    future: asyncio.Future[Any] = field(default_factory=_new_future)
+
+
+_Write = _Create | _Update | _SessionStart | _Spans
 
 
 def _key(write: _Update | _SessionStart) -> tuple[str, str]:
@@ -106,7 +118,7 @@ async def _apply(repo: EventRepository, group: Sequence[_Write]) -> list[Any]:
     # Sorted by (project, id) for one lock order; sorted() is stable, so the writes of one
     # event keep their arrival order.
     keyed = sorted(
-        (i for i, w in enumerate(group) if not isinstance(w, _Create)),
+        (i for i, w in enumerate(group) if isinstance(w, _Update | _SessionStart)),
         key=lambda i: _key(group[i]),  # type: ignore[arg-type]
     )
     for i in keyed:
@@ -122,6 +134,16 @@ async def _apply(repo: EventRepository, group: Sequence[_Write]) -> list[Any]:
         pairs = [(group[i].event_id, group[i].changes) for i in indexes]  # type: ignore[union-attr]
         for i, found in zip(indexes, await repo.update_many(project_id, pairs), strict=True):
             results[i] = found
+    # The OTLP exports of a project as one: one parent lookup, one insert, one repoint. A
+    # child whose parent is in another export of the group is then linked within the batch.
+    exports: dict[str, tuple[list[EventRecord], list[EventRecord]]] = {}
+    for write in group:
+        if isinstance(write, _Spans):
+            spans, sessions = exports.setdefault(write.project_id, ([], []))
+            spans.extend(write.events)
+            sessions.extend(write.sessions)
+    for project_id in sorted(exports):
+        await store_spans(repo, project_id, *exports[project_id])
     return results
 
 
@@ -180,6 +202,16 @@ class GroupCommitter:
         """Create the session, or merge into the stored one; the stored session."""
         stored: EventRecord = await self._submit(_SessionStart(record))
         return stored
+
+    async def ingest_spans(
+        self,
+        project_id: str,
+        events: Sequence[EventRecord],
+        sessions: Sequence[EventRecord] = (),
+    ) -> None:
+        """Store one OTLP export's mapped spans and new sessions (ids that exist are left as
+        they are), its parent links resolved as when it commits alone."""
+        await self._submit(_Spans(project_id, events, sessions))
 
     async def _submit(self, write: _Write) -> Any:
         if self._closing:

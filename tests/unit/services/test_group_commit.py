@@ -23,6 +23,8 @@ from app.domain.merge import plan_update
 from app.domain.projects import Project
 from app.domain.records import EventRecord
 from app.errors import ServerBusy, ServiceUnavailable
+from app.otlp import map_spans
+from app.otlp.decode import Span
 from app.repository.events import EventRepository
 from app.services.group_commit import GroupCommitter
 from app.services.projects import ProjectService
@@ -244,3 +246,62 @@ async def test_several_groups_in_flight_keep_every_write(db: Database, project: 
     for index, target in enumerate(targets):
         keys = {f"k{n}": n for n in range(60) if n % 3 == index}
         assert found[target["event_id"]]["metadata"] == keys
+
+
+def export(project: Project, span: Span) -> tuple[list[EventRecord], list[EventRecord]]:
+    """One OTLP export of one span, mapped as the route maps it."""
+    mapped = map_spans([span], project_id=project.id, header_source=None)
+    assert not mapped.rejected, mapped.rejected
+    return mapped.events, mapped.sessions
+
+
+def otlp_span(session_id: str, span_id: str, **fields: Any) -> Span:
+    attributes = {"honeyhive.session_id": session_id, **fields.pop("attributes", {})}
+    return Span(
+        trace_id=uuid.uuid4().hex if "trace_id" not in fields else fields.pop("trace_id"),
+        span_id=span_id,
+        parent_span_id=fields.pop("parent", None),
+        name="step",
+        kind="INTERNAL",
+        start_time_unix_nano=1_700_000_000_000_000_000,
+        end_time_unix_nano=1_700_000_000_500_000_000,
+        status_code="UNSET",
+        status_message=None,
+        attributes=attributes,
+        events=(),
+        resource_attributes={},
+        scope_name=None,
+    )
+
+
+async def test_small_otlp_exports_share_a_group_and_keep_their_parent_links(
+    db: Database, project: Project
+) -> None:
+    """Two exports in one group: a child whose parent chose its own event id is stored
+    first, its parent in the next export; the child ends up pointing at the chosen id, as
+    when each export commits alone."""
+    groups = Groups()
+    committer = GroupCommitter(db, max_groups=1, telemetry=groups)
+    session_id, trace = str(uuid.uuid4()), uuid.uuid4().hex
+    child = otlp_span(session_id, "2222222222222222", parent="1111111111111111", trace_id=trace)
+    parent = otlp_span(
+        session_id,
+        "1111111111111111",
+        trace_id=trace,
+        attributes={"honeyhive_event_id": f"chosen-{session_id}"},
+    )
+    plain = event(project)
+    async with runner_held(db, committer, project):
+        tasks = submit(
+            committer.ingest_spans(project.id, *export(project, child)),
+            committer.create(plain),
+            committer.ingest_spans(project.id, *export(project, parent)),
+        )
+        await until(lambda: committer.depth == 3)
+        assert not any(task.done() for task in tasks)
+    assert await asyncio.gather(*tasks) == [None, None, None]
+    assert groups.sizes[-1] == 3
+    child_id = export(project, child)[0][0]["event_id"]
+    found = await stored(db, project, [child_id, f"chosen-{session_id}", plain["event_id"]])
+    assert set(found) == {child_id, f"chosen-{session_id}", plain["event_id"]}
+    assert found[child_id]["parent_id"] == f"chosen-{session_id}"
