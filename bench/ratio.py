@@ -12,6 +12,8 @@ One load client (bench/http_load.py), one event shape (a ~1.5 KB chat-style mode
   update      PUT /v1/events/{id}, metadata/outputs merges of events created earlier (req/s)
   batch       POST /v1/events/batch, 500 events a request, 4 connections (events/s)
   otlp        POST /opentelemetry/v1/traces, protobuf, 512 spans a request, 4 connections
+  otlp-small  the same with one span a request (as a simple span processor sends), 32
+              connections: these exports join the group commit (a reference line)
   copy        raw asyncpg COPY of the batch rows (event_ids and events, one transaction a
               batch, JSON parsing of the same body bytes included) into a second database
               built by the same migrations; the best of 1, 2 and 4 connections (rows/s)
@@ -61,6 +63,7 @@ PHASES = (
     "update",
     "batch",
     "otlp",
+    "otlp-small",
     "copy",
     "copy-notext",
     "copy-otlp",
@@ -190,15 +193,15 @@ def update_body(i: int) -> bytes:
 
 
 class OtlpBodies:
-    """OTLP protobuf requests of 512 spans (bench/otlp_payloads.py's shape), each with a new
-    trace id and session id and start times near now."""
+    """OTLP protobuf requests of ``spans`` spans (bench/otlp_payloads.py's shape), each with
+    a new trace id and session id and start times near now."""
 
-    def __init__(self) -> None:
+    def __init__(self, spans: int = OTLP_SPANS) -> None:
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
             ExportTraceServiceRequest,
         )
 
-        self.message = ExportTraceServiceRequest.FromString(otlp_protobuf_payload(OTLP_SPANS))
+        self.message = ExportTraceServiceRequest.FromString(otlp_protobuf_payload(spans))
         self.spans = self.message.resource_spans[0].scope_spans[0].spans
         now_ns = time.time_ns()
         for n, span in enumerate(self.spans):
@@ -513,6 +516,14 @@ async def http_phases(run: Run, url: str) -> None:
         )
         label = "OTLP protobuf, 512 spans a request, 4 conn"
         run.record("otlp", _figure(label, load, "spans/s", OTLP_SPANS))
+    if run.wants("otlp-small"):
+        post_otlp = _requests(url, "POST", "/opentelemetry/v1/traces", PROTOBUF_TYPE)
+        small = OtlpBodies(spans=1)
+        load = await run_timed(
+            url, SINGLE_CONNECTIONS, lambda i: post_otlp(small.request(i)), duration
+        )
+        label = "OTLP protobuf, 1 span a request, 32 conn"
+        run.record("otlp-small", _figure(label, load, "spans/s"))
 
 
 def _kept_batch(bodies: Bodies, i: int) -> bytes:
@@ -603,6 +614,7 @@ RATIOS: tuple[tuple[str, str, str | float, float], ...] = (
     ("OTLP protobuf spans/s / 12,000 (100 x Phoenix's 118)", "otlp", 12_000.0, 1.0),
     ("OTLP protobuf / COPY of the same rows", "otlp", "copy-otlp", 0.8),
     ("single create / raw one-insert transactions (reference)", "single", "raw-insert", 0.0),
+    ("OTLP of 1 span a request / single create (reference)", "otlp-small", "single", 0.0),
 )
 
 
@@ -674,7 +686,7 @@ async def http_and_database_phases(run: Run, dsn: str, dsn_notext: str) -> None:
                     "HTTP ceiling: FastAPI validating V1Event, no database, 32 conn", load, "req/s"
                 ),
             )
-    server_phases = {"single", "update", "batch", "otlp"}
+    server_phases = {"single", "update", "batch", "otlp", "otlp-small"}
     if args.only is None or server_phases & set(args.only):
         if args.url:
             await http_phases(run, args.url.rstrip("/"))
