@@ -332,13 +332,18 @@ class EventRepository:
         keys = (await self.conn.execute(page_keys)).all()
         if not keys:
             return []
-        # (project_id, event_id) is unique (event_ids), so these two lists select the page.
+        # (project_id, event_id) is unique (event_ids), so the ids alone select the page; the
+        # range of their start times only tells Postgres which partitions to plan and read.
+        # (Not `start_time IN (...)`: next to `event_id IN (...)` the planner costs the
+        # primary key's probes as every pair of the two lists, and chose to scan the
+        # partitions instead: 20-120 ms at 1,000,000 events, against 1-2 ms with the range.)
+        times = [int(t) for _, t in keys]
         select = (
             sa.select(*(events.c[name] for name in columns))
             .where(
                 events.c.project_id == project_id,
                 events.c.event_id.in_([str(e) for e, _ in keys]),
-                events.c.start_time.in_(sorted({int(t) for _, t in keys})),
+                events.c.start_time.between(min(times), max(times)),
             )
             .order_by(*order_by)
         )
