@@ -49,6 +49,7 @@ from app.repository.search_sql import (
     search_where,
 )
 from app.search.counting import count_plan
+from app.search.daterange import DateWindow
 from app.search.query import SearchQuery
 
 JSON_COLUMNS: Final[frozenset[str]] = frozenset({*JSON_BUCKETS, "children_ids"})
@@ -104,8 +105,9 @@ class EventRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.dialect = dialect_of(conn)
-        # (project_id, needle) -> the names of listed_names (None: too many), per transaction.
-        self._names: dict[tuple[str, str], list[str] | None] = {}
+        # (project_id, needle, window) -> the names of listed_names (None: too many), kept
+        # for this transaction (its snapshot).
+        self._names: dict[tuple[str, str, DateWindow | None], list[str] | None] = {}
 
     async def insert_many(self, records: Sequence[EventRecord]) -> int:
         """Insert all records at once (one statement, or on Postgres from COPY_FROM_ROWS rows
@@ -325,14 +327,15 @@ class EventRepository:
             needle = listed_name_needle(f)
             if needle is None or needle in found:
                 continue
-            key = (project_id, needle)
+            window = query.window
+            key = (project_id, needle, window)
             if key not in self._names:
                 # The walk's plan does not depend on the values (one index descent a step):
                 # planned once per connection and reused, rather than planned over every
                 # partition each time (half its time at 1,000,000 events in 31 partitions).
                 # (An error aborts the transaction, and the SET LOCAL ends with it.)
                 await self.conn.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
-                select = distinct_names_query(project_id, needle)
+                select = distinct_names_query(project_id, needle, window)
                 rows = (await self.conn.execute(select)).all()
                 await self.conn.execute(sa.text("SET LOCAL plan_cache_mode TO DEFAULT"))
                 listed = None

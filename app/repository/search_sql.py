@@ -366,12 +366,13 @@ def _sqlite_json_predicate(
 # --- contains on event_name, from the project's distinct names (Postgres) ------------------------
 
 # A project has few distinct event names. On Postgres a search first lists those of the
-# project that contain the needle, walking the (project_id, event_name, ...) index of
-# migration 0007 one distinct name at a time, and then selects `event_name IN (those)`, which
-# that index answers (a count reads only the matching index entries). A project with more
-# than LISTED_NAMES_LIMIT names is searched with the plain test instead (the walk would cost
-# more than it saves).
-LISTED_NAMES_LIMIT: Final = 500
+# project's events (in the search's date window) that contain the needle, walking the
+# (project_id, event_name, ...) index of migration 0007 one distinct name at a time, and then
+# selects `event_name IN (those)`, which that index answers (a count reads only the matching
+# index entries). With more than LISTED_NAMES_LIMIT names the search uses the plain test
+# instead: the walk stops there (about 0.4 ms a step over 40 partitions at 1,000,000 events,
+# so up to ~80 ms lost before a scan that costs far more).
+LISTED_NAMES_LIMIT: Final = 200
 
 
 def listed_name_needle(f: Filter) -> str | None:
@@ -381,20 +382,21 @@ def listed_name_needle(f: Filter) -> str | None:
     return f.value if isinstance(f.value, str) and f.value != "" else None
 
 
-def distinct_names_query(project_id: str, needle: str) -> sa.Select[Any]:
-    """Postgres: (name, contains needle) for the project's distinct event names in order, at
-    most LISTED_NAMES_LIMIT + 1 of them (a skip scan: each step is one descent of the index
-    on (project_id, event_name, ...) in each partition)."""
+def distinct_names_query(
+    project_id: str, needle: str, window: DateWindow | None = None
+) -> sa.Select[Any]:
+    """Postgres: (name, contains needle) for the distinct names of the project's events in
+    ``window``, in order, at most LISTED_NAMES_LIMIT + 1 of them (a skip scan: each step is
+    one descent of the index on (project_id, event_name, ...) in each partition the window
+    allows)."""
+    scope = (events.c.project_id == _text(project_id), compile_date_window(window))
     first = sa.select(
-        sa.select(sa.func.min(events.c.event_name))
-        .where(events.c.project_id == _text(project_id))
-        .scalar_subquery()
-        .label("name")
+        sa.select(sa.func.min(events.c.event_name)).where(*scope).scalar_subquery().label("name")
     )
     names = first.cte("event_names", recursive=True)
     following = (
         sa.select(sa.func.min(events.c.event_name))
-        .where(events.c.project_id == _text(project_id), events.c.event_name > names.c.name)
+        .where(*scope, events.c.event_name > names.c.name)
         .scalar_subquery()
     )
     names = names.union_all(sa.select(following).where(names.c.name.is_not(None)))

@@ -6,7 +6,9 @@ another project's names never count."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from app.db.engine import Database
 from app.domain.projects import project_for_name
 from app.repository.events import EventRepository
 from app.schemas.search import SearchBody
+from app.search.daterange import DateWindow
 from app.search.filters import parse_filters
 from app.search.reference import reference_search
 from app.settings import Settings
@@ -29,6 +32,8 @@ BASE_MS = 1_700_000_000_000
 # Names of our project (each used by several events over three days) and of another one.
 NAMES = ("step-1", "step-17", "STEP-170", "Ärger", "100%_done", "a_b", "plain", "ß-tool")
 OTHER_NAMES = ("step-17-of-someone-else", "ärger-too")
+# Day 1 of the data, as a search window (inclusive bounds).
+DAY_ONE = DateWindow(BASE_MS + DAY_MS, BASE_MS + 2 * DAY_MS - 1)
 NEEDLES = ("step-17", "STEP-1", "ärg", "%_", "_", "ss", "ß", "tool", "nowhere", "-")
 
 
@@ -39,6 +44,11 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[s
         yield found
 
 
+def iso(ms: int | None) -> str:
+    assert ms is not None
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+
+
 async def seed(client: httpx.AsyncClient, names: tuple[str, ...]) -> list[dict[str, Any]]:
     created: list[dict[str, Any]] = []
     for i in range(3 * len(names)):
@@ -46,7 +56,8 @@ async def seed(client: httpx.AsyncClient, names: tuple[str, ...]) -> list[dict[s
             "event_type": "tool",
             "event_name": names[i % len(names)],
             "inputs": {},
-            "start_time": BASE_MS + (i % 3) * DAY_MS + i,
+            # Name k on day k % 3 only, so that a one-day window lists fewer names.
+            "start_time": BASE_MS + (i % len(names)) % 3 * DAY_MS + i,
         }
         answer = await client.post("/v1/events", json=event)
         assert answer.status_code == 200, answer.text
@@ -60,23 +71,26 @@ async def searches_match_the_reference(
     """Every needle with both operators, page by page (limit 2, so that the count is read):
     the events and totalEvents equal the reference model's. Returns the searches made."""
     made = 0
-    for needle in NEEDLES:
-        for operator in ("contains", "not contains"):
-            raw = [{"field": "event_name", "operator": operator, "value": needle}]
-            filters = parse_filters(raw, strict=True)
-            for page in (1, 2):
-                want, total = reference_search(ours, filters, None, 2, page)
-                body = {"filters": raw, "limit": 2, "page": page}
-                answer = await client.post("/v1/events/search", json=body)
-                assert answer.status_code == 200, answer.text
-                got = answer.json()
-                assert [e["event_id"] for e in got["events"]] == [e["event_id"] for e in want], (
-                    needle,
-                    operator,
-                    page,
-                )
-                assert got["totalEvents"] == total, (needle, operator, page)
-                made += 1
+    for needle, operator, window in itertools.product(
+        NEEDLES, ("contains", "not contains"), (None, DAY_ONE)
+    ):
+        raw = [{"field": "event_name", "operator": operator, "value": needle}]
+        filters = parse_filters(raw, strict=True)
+        for page in (1, 2):
+            want, total = reference_search(ours, filters, window, 2, page)
+            body: dict[str, Any] = {"filters": raw, "limit": 2, "page": page}
+            if window is not None:
+                body["dateRange"] = {
+                    "start_time": iso(window.start_ms),
+                    "end_time": iso(window.end_ms),
+                }
+            answer = await client.post("/v1/events/search", json=body)
+            assert answer.status_code == 200, answer.text
+            got = answer.json()
+            case = (needle, operator, window, page)
+            assert [e["event_id"] for e in got["events"]] == [e["event_id"] for e in want], case
+            assert got["totalEvents"] == total, case
+            made += 1
     return made
 
 
@@ -92,7 +106,7 @@ async def test_event_name_contains_equals_the_reference(
         async with client_for(app, ours_key) as ours, client_for(app, theirs_key) as theirs:
             ours_events = await seed(ours, NAMES)
             await seed(theirs, OTHER_NAMES)
-            assert await searches_match_the_reference(ours, ours_events) == 4 * len(NEEDLES)
+            assert await searches_match_the_reference(ours, ours_events) == 8 * len(NEEDLES)
 
 
 async def test_postgres_lists_the_names_that_contain_the_needle(
