@@ -180,12 +180,15 @@ def _id_list_predicate(
 # --- JSON paths: Postgres -----------------------------------------------------------------------
 
 
-# Numeric metadata paths with a generated column on Postgres (migration 0003): the value
-# when it is a JSON number, else NULL. Range filters on them compare that column.
+# Numeric JSON paths with a generated column on Postgres (migrations 0003 and 0007): the
+# value when it is a JSON number, else NULL. Range filters on them compare that column.
 MATERIALIZED_NUMERIC: Final[Mapping[tuple[str, tuple[str, ...]], str]] = MappingProxyType(
     {
-        ("metadata", (key,)): f"metadata_{key}"
-        for key in ("cost", "prompt_tokens", "completion_tokens", "total_tokens")
+        **{
+            ("metadata", (key,)): f"metadata_{key}"
+            for key in ("cost", "prompt_tokens", "completion_tokens", "total_tokens")
+        },
+        ("feedback", ("rating",)): "feedback_rating",
     }
 )
 
@@ -360,6 +363,51 @@ def _sqlite_json_predicate(
     return sa.select(sa.literal(1)).select_from(joined).where(*conditions).exists()
 
 
+# --- contains on event_name, from the project's distinct names (Postgres) ------------------------
+
+# A project has few distinct event names. On Postgres a search first lists those of the
+# project's events (in the search's date window) that contain the needle, walking the
+# (project_id, event_name, ...) index of migration 0007 one distinct name at a time, and then
+# selects `event_name IN (those)`, which that index answers (a count reads only the matching
+# index entries). With more than LISTED_NAMES_LIMIT names the search uses the plain test
+# instead: the walk stops there (about 0.4 ms a step over 40 partitions at 1,000,000 events,
+# so up to ~80 ms lost before a scan that costs far more).
+LISTED_NAMES_LIMIT: Final = 200
+
+
+def listed_name_needle(f: Filter) -> str | None:
+    """The needle of a `contains` / `not contains` filter on event_name, else None."""
+    if f.field.name != "event_name" or f.operator not in ("contains", "not contains"):
+        return None
+    return f.value if isinstance(f.value, str) and f.value != "" else None
+
+
+def distinct_names_query(
+    project_id: str, needle: str, window: DateWindow | None = None
+) -> sa.Select[Any]:
+    """Postgres: (name, contains needle) for the distinct names of the project's events in
+    ``window``, in order, at most LISTED_NAMES_LIMIT + 1 of them (a skip scan: each step is
+    one descent of the index on (project_id, event_name, ...) in each partition the window
+    allows)."""
+    scope = (events.c.project_id == _text(project_id), compile_date_window(window))
+    first = sa.select(
+        sa.select(sa.func.min(events.c.event_name)).where(*scope).scalar_subquery().label("name")
+    )
+    names = first.cte("event_names", recursive=True)
+    following = (
+        sa.select(sa.func.min(events.c.event_name))
+        .where(*scope, events.c.event_name > names.c.name)
+        .scalar_subquery()
+    )
+    names = names.union_all(sa.select(following).where(names.c.name.is_not(None)))
+    matches = _text_contains(names.c.name, needle, Dialect.POSTGRES)
+    return (
+        sa.select(names.c.name, matches)
+        .where(names.c.name.is_not(None))
+        .limit(LISTED_NAMES_LIMIT + 1)
+    )
+
+
 # --- public API ---------------------------------------------------------------------------------
 
 
@@ -376,19 +424,42 @@ def _positive(f: Filter, operator: Operator, dialect: Dialect) -> ColumnElement[
     return _column_predicate(field, operator, f.value, dialect)
 
 
-def compile_filter(f: Filter, dialect: Dialect) -> ColumnElement[bool]:
+def _listed_positive(names: Sequence[str]) -> ColumnElement[bool]:
+    """event_name is one of ``names`` (the project's names that contain the needle)."""
+    if not names:
+        return sa.false()
+    return events.c.event_name.in_([_text(name) for name in names])
+
+
+def compile_filter(
+    f: Filter, dialect: Dialect, names: Sequence[str] | None = None
+) -> ColumnElement[bool]:
     """One filter as a boolean SQL expression that is never NULL for negative operators
-    (`is not`, `not contains`, `not exists` = NOT(positive), so they match missing fields)."""
+    (`is not`, `not contains`, `not exists` = NOT(positive), so they match missing fields).
+    ``names``: for a filter of :func:`listed_name_needle`, the project's event names that
+    contain its needle (read in the same snapshot), which replace the substring test."""
     positive = NEGATIONS.get(f.operator)
+    if names is not None and listed_name_needle(f) is not None:
+        found = _listed_positive(names)
+        return found if positive is None else sa.not_(found)
     if positive is None:
         return _positive(f, f.operator, dialect)
     return sa.not_(sa.func.coalesce(_positive(f, positive, dialect), sa.false()))
 
 
-def compile_filters(filters: Sequence[Filter], dialect: Dialect) -> ColumnElement[bool]:
+def compile_filters(
+    filters: Sequence[Filter],
+    dialect: Dialect,
+    listed: Mapping[str, Sequence[str]] | None = None,
+) -> ColumnElement[bool]:
     """The AND of all filters over `app.db.tables.events` (TRUE when there are none).
-    All user data (values, JSON path segments) is bound as parameters."""
-    clauses = [compile_filter(f, dialect) for f in filters]
+    All user data (values, JSON path segments) is bound as parameters. ``listed`` maps the
+    needle of an event_name `contains` to the project's names that contain it."""
+    clauses: list[ColumnElement[bool]] = []
+    for f in filters:
+        needle = listed_name_needle(f)
+        names = None if needle is None or listed is None else listed.get(needle)
+        clauses.append(compile_filter(f, dialect, names))
     if not clauses:
         return sa.true()
     return sa.and_(*clauses)
@@ -413,6 +484,11 @@ def search_order_by(dialect: Dialect) -> tuple[UnaryExpression[Any], ...]:
     return (events.c.start_time.desc(), event_id.desc())
 
 
-def search_where(query: SearchQuery, dialect: Dialect) -> ColumnElement[bool]:
-    """The filters and the date window of a search, ANDed."""
-    return sa.and_(compile_filters(query.filters, dialect), compile_date_window(query.window))
+def search_where(
+    query: SearchQuery, dialect: Dialect, listed: Mapping[str, Sequence[str]] | None = None
+) -> ColumnElement[bool]:
+    """The filters and the date window of a search, ANDed (``listed``: see
+    :func:`compile_filters`)."""
+    return sa.and_(
+        compile_filters(query.filters, dialect, listed), compile_date_window(query.window)
+    )

@@ -29,7 +29,7 @@ ROWS = 30_000
 
 SEED = """
 INSERT INTO events (project_id, event_id, session_id, parent_id, event_type, event_name, source,
-    inputs, outputs, metadata, start_time)
+    inputs, outputs, metadata, feedback, start_time)
 SELECT $1::text, md5(i::text || $1::text), md5((i / 20)::text), NULL,
     (ARRAY['model', 'tool', 'chain', 'session'])[1 + i % 4], 'step-' || (i % 50), 'test',
     jsonb_build_object(
@@ -37,6 +37,7 @@ SELECT $1::text, md5(i::text || $1::text), md5((i / 20)::text), NULL,
     jsonb_build_object('content', 'answer ' || i),
     jsonb_build_object(
         'cost', (i % 1000) / 1000.0, 'env', CASE WHEN i % 3 = 0 THEN 'prod' ELSE 'dev' END),
+    jsonb_build_object('rating', i % 100),
     1700000000000 + i * 1000
 FROM generate_series(1, $2::int) AS i
 """
@@ -48,6 +49,9 @@ SHAPES: dict[str, list[dict[str, Any]]] = {
     "metadata equality (@>)": [{"field": "metadata.env", "operator": "is", "value": "prod"}],
     "numeric metadata range": [
         {"field": "metadata.cost", "operator": "greater than", "value": "0.99", "type": "number"}
+    ],
+    "numeric feedback range": [
+        {"field": "feedback.rating", "operator": "greater than", "value": 98, "type": "number"}
     ],
     "contains in inputs": [
         {"field": "inputs.query", "operator": "contains", "value": "zebra", "type": "string"}
@@ -98,3 +102,17 @@ async def test_search_shapes_use_an_index(db: Database, shape: str) -> None:
     count_plan = await explain(db, EventRepository.count_query(PROJECT, search, Dialect.POSTGRES))
     assert '"Seq Scan"' not in count_plan, (shape, count_plan)
     assert "Index" in count_plan, (shape, count_plan)
+
+
+async def test_event_name_contains_reads_the_listed_names_from_an_index(db: Database) -> None:
+    """With the project's names that contain the needle listed first (as the repository does
+    on Postgres), the page and the count read the name index, not every event."""
+    raw = [{"field": "event_name", "operator": "contains", "value": "step-17"}]
+    search = SearchBody(filters=raw, limit=100).to_query()
+    async with db.transaction(write=False) as conn:
+        listed = await EventRepository(conn).listed_names(PROJECT, search)
+    assert listed == {"step-17": ["step-17"]}
+    count = await explain(
+        db, EventRepository.count_query(PROJECT, search, Dialect.POSTGRES, listed)
+    )
+    assert '"Seq Scan"' not in count and "project_id_event_name" in count, count

@@ -158,9 +158,10 @@ BASE_MS = 1_700_000_000_000
 TIMES = [BASE_MS + k * 1000 for k in range(5)]
 # Keys exercise every path strategy: plain (json_extract / #>), digits (array index or key),
 # strtol-looking keys Postgres must not treat as indexes, non-ASCII and quoted (json_each).
-# "cost" and "total_tokens" are metadata keys with generated columns in the migrated schema.
+# "cost" and "total_tokens" are metadata keys, "rating" a feedback key, with generated columns
+# in the migrated schema.
 KEYS = ["a", "b", "A", "a-b", "0", "1", "01", "+1", " 1", "-1", "é", 'k"q', "x y", "99999999999"]
-KEYS += ["cost", "total_tokens"]
+KEYS += ["cost", "total_tokens", "rating"]
 TEXT_ALPHABET = "aAbBzZ%_*?[]\\\"'-. 0éÉßẞkK\u212a\u03c3\u03a3\u03c2İiÄä€😀"
 ID_ALPHABET = "aAbBzZ0-_é"
 STRINGS = [
@@ -495,6 +496,7 @@ GOLDEN_EVENTS = [
             "cost": 0.25,
             "total_tokens": 12,
         },
+        feedback={"rating": 4},
         inputs={"chat_history": [{"content": "Hello WORLD"}]},
         children_ids=["c1", "c2"],
         duration=1.5,
@@ -516,6 +518,7 @@ GOLDEN_EVENTS = [
             "cost": "0.5",
             "total_tokens": True,
         },
+        feedback={"rating": "5"},
         inputs={"chat_history": {"0": {"content": "hello there"}}},
         children_ids=[7, None],
         error="Boom",
@@ -566,6 +569,9 @@ GOLDEN_CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"field": "metadata.cost", "operator": "less than", "value": 0.25}, []),
     ({"field": "metadata.cost", "operator": "is not", "value": 0.25}, ["e3", "e2"]),
     ({"field": "metadata.total_tokens", "operator": "greater than", "value": 0}, ["e1"]),
+    ({"field": "feedback.rating", "operator": "greater than", "value": 3}, ["e1"]),
+    ({"field": "feedback.rating", "operator": "less than", "value": "4.5"}, ["e1"]),
+    ({"field": "feedback.rating", "operator": "greater than", "value": 4}, []),
     ({"field": "metadata.total_tokens", "operator": "before", "value": 13}, ["e1"]),
     ({"field": "metadata.glob", "operator": "contains", "value": "*"}, ["e2"]),
     ({"field": "metadata.glob", "operator": "contains", "value": "?"}, ["e2"]),
