@@ -108,6 +108,7 @@ class EventRepository:
         # (project_id, needle, window) -> the names of listed_names (None: too many), kept
         # for this transaction (its snapshot).
         self._names: dict[tuple[str, str, DateWindow | None], list[str] | None] = {}
+        self._names_walk: bool | None = None  # whether listed_names can walk (not Citus)
 
     async def insert_many(self, records: Sequence[EventRecord]) -> int:
         """Insert all records at once (one statement, or on Postgres from COPY_FROM_ROWS rows
@@ -320,12 +321,12 @@ class EventRepository:
         event names that contain it (app/repository/search_sql.py, LISTED_NAMES_LIMIT),
         read in this transaction's snapshot, so the search selects exactly the events the
         substring test would. A needle of a project with too many names is left out."""
-        if not partitions_events_by_time(self.dialect):
+        needles = [n for n in map(listed_name_needle, query.filters) if n is not None]
+        if not needles or not await self._can_walk_names():
             return {}
         found: dict[str, list[str]] = {}
-        for f in query.filters:
-            needle = listed_name_needle(f)
-            if needle is None or needle in found:
+        for needle in needles:
+            if needle in found:
                 continue
             window = query.window
             key = (project_id, needle, window)
@@ -346,6 +347,16 @@ class EventRepository:
             if names is not None:
                 found[needle] = names
         return found
+
+    async def _can_walk_names(self) -> bool:
+        """Postgres without Citus: the names walk is a recursive query, which Citus cannot
+        plan over a distributed table (there `event_name contains` tests every event)."""
+        if not partitions_events_by_time(self.dialect):
+            return False
+        if self._names_walk is None:
+            sql = "SELECT NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
+            self._names_walk = bool((await self.conn.execute(cached_text(sql))).scalar_one())
+        return self._names_walk
 
     async def search(
         self,
