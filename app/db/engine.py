@@ -197,6 +197,17 @@ class Database:
                 yield conn
 
     @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """Postgres: a pooled connection outside any transaction, for a write that is ONE
+        statement, which the repository runs as its own transaction (``*_alone`` methods of
+        EventRepository): Postgres commits it before it answers, so no BEGIN and COMMIT
+        round trips are needed."""
+        if self.is_sqlite:
+            raise RuntimeError("Database.connection() is for Postgres; use transaction()")
+        async with self._connect(sqlite_writer=False) as conn:
+            yield conn
+
+    @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:
         """A connection outside any transaction, each statement committed on its own (what
         Postgres's CREATE INDEX CONCURRENTLY needs)."""

@@ -17,6 +17,9 @@ ids in sorted order), then the session starts one statement each, then the updat
 project (``EventRepository.update_many``: the updates of one event combined in arrival
 order, then one statement for all the events on Postgres, one per event on SQLite), every
 statement in (project, event id) order so that concurrent groups lock rows in one order.
+On Postgres, a group that is ONE write statement (only creates of one project, or only
+updates of one project: :func:`_alone`) sends it outside BEGIN/COMMIT, as its own
+transaction: the same guarantees, two round trips and their CPU fewer.
 Each request is answered only once the transaction that holds its write has committed.
 
 Failures: a deadlock or serialization failure reruns the whole group (``retry_conflicts``,
@@ -36,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -123,6 +126,36 @@ async def _apply(repo: EventRepository, group: Sequence[_Write]) -> list[Any]:
         for i, found in zip(indexes, await repo.update_many(project_id, pairs), strict=True):
             results[i] = found
     return results
+
+
+def _alone(group: Sequence[_Write]) -> Callable[[EventRepository], Awaitable[list[Any]]] | None:
+    """Postgres: the writes of a group that are ONE write statement, which then runs as its
+    own transaction (no BEGIN and COMMIT round trips): only creates of one project, or only
+    updates of one project. None for any other group (one transaction, :func:`_apply`)."""
+    first = group[0]
+    if isinstance(first, _Create):
+        project_id = first.record["project_id"]
+        records = [w.record for w in group if isinstance(w, _Create)]
+        if len(records) < len(group) or any(r["project_id"] != project_id for r in records):
+            return None
+
+        async def insert(repo: EventRepository) -> list[Any]:
+            await repo.insert_many_alone(records)
+            return [None] * len(records)
+
+        return insert
+    if isinstance(first, _Update):
+        updates = [w for w in group if isinstance(w, _Update)]
+        if len(updates) < len(group) or any(w.project_id != first.project_id for w in updates):
+            return None
+
+        async def update(repo: EventRepository) -> list[Any]:
+            pairs = [(w.event_id, w.changes) for w in updates]
+            found: list[Any] = await repo.update_many_alone(first.project_id, pairs)
+            return found
+
+        return update
+    return None
 
 
 class GroupCommitter:
@@ -252,7 +285,12 @@ class GroupCommitter:
         """Commit ``group`` in one transaction and answer its writes; on a failure that is
         not shared, commit each half on its own (down to single writes)."""
 
+        alone = None if self.db.is_sqlite else _alone(group)
+
         async def transaction() -> list[Any]:
+            if alone is not None:
+                async with self.db.connection() as conn:
+                    return await alone(EventRepository(conn))
             async with self.db.transaction(write=True) as conn:
                 return await _apply(EventRepository(conn), group)
 
