@@ -557,9 +557,9 @@ class EventRepository:
         """Postgres, on a connection outside any transaction (``Database.connection``): what
         :meth:`update_many` does, its two statements (the partitions' look-up, then the ONE
         UPDATE, atomic: its own transaction) run on the driver itself, with no BEGIN and
-        COMMIT round trips. No transaction is lost: the look-up only reads ids and their
-        start_time, which never change, and at READ COMMITTED the UPDATE saw the rows as of
-        its own start in the transaction form too."""
+        COMMIT round trips. The transaction added nothing here: the look-up only reads ids
+        and their start_time, which never change, and at READ COMMITTED the UPDATE saw the
+        rows as of its own start inside a transaction too."""
         if not partitions_events_by_time(self.dialect) or self.conn.in_transaction():
             raise ValueError("update_many_alone runs on Postgres, outside a transaction")
         combined = _combined_plans(updates)
