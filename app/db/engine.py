@@ -207,6 +207,10 @@ class Database:
         async with self._connect(sqlite_writer=False) as conn:
             yield conn
 
+    def holder(self) -> ConnectionHolder:
+        """A holder of one :meth:`connection`, kept from one use to the next until released."""
+        return ConnectionHolder(self)
+
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:
         """A connection outside any transaction, each statement committed on its own (what
@@ -222,3 +226,28 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class ConnectionHolder:
+    """One pooled Postgres connection outside any transaction (:meth:`Database.connection`),
+    checked out at the first :meth:`get` and kept until :meth:`release`: a group committer's
+    runner keeps it from one one-statement group to the next instead of taking it from the
+    pool and giving it back for each."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._stack: AsyncExitStack | None = None
+        self._conn: AsyncConnection | None = None
+
+    async def get(self) -> AsyncConnection:
+        if self._conn is None:
+            stack = AsyncExitStack()
+            self._conn = await stack.enter_async_context(self.db.connection())
+            self._stack = stack
+        return self._conn
+
+    async def release(self) -> None:
+        """Give the connection back to the pool (nothing when none is held)."""
+        stack, self._stack, self._conn = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()

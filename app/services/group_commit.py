@@ -43,7 +43,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from app.db.engine import Database
+from app.db.engine import ConnectionHolder, Database
 from app.db.outage import is_database_outage
 from app.db.retry import classify, retry_conflicts
 from app.domain.merge import Change
@@ -243,8 +243,10 @@ class GroupCommitter:
     # -- the runners -----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        """Commit groups while writes are queued (at most ``max_groups`` of these run)."""
+        """Commit groups while writes are queued (at most ``max_groups`` of these run). The
+        runner keeps its connection from one one-statement group to the next."""
         group: list[_Write] = []
+        held = self.db.holder()
         try:
             while self._pending:
                 if self.window_s > 0 and len(self._pending) < self.max_group:
@@ -258,7 +260,7 @@ class GroupCommitter:
                     continue
                 self._committing += len(group)
                 try:
-                    await self._commit(group)
+                    await self._commit(group, held)
                 finally:
                     self._committing -= len(group)
                 self.telemetry.write_group(len(group))
@@ -280,17 +282,24 @@ class GroupCommitter:
             current = asyncio.current_task()
             if current is not None:
                 self._runners.discard(current)
+            await held.release()
 
-    async def _commit(self, group: list[_Write]) -> None:
+    async def _commit(self, group: list[_Write], held: ConnectionHolder) -> None:
         """Commit ``group`` in one transaction and answer its writes; on a failure that is
-        not shared, commit each half on its own (down to single writes)."""
+        not shared, commit each half on its own (down to single writes). A one-statement
+        group runs on the runner's ``held`` connection; any other group gives it back first
+        (a runner never holds two connections), and so does any failure."""
 
         alone = None if self.db.is_sqlite else _alone(group)
 
         async def transaction() -> list[Any]:
             if alone is not None:
-                async with self.db.connection() as conn:
-                    return await alone(EventRepository(conn))
+                try:
+                    return await alone(EventRepository(await held.get()))
+                except BaseException:
+                    await held.release()
+                    raise
+            await held.release()
             async with self.db.transaction(write=True) as conn:
                 return await _apply(EventRepository(conn), group)
 
@@ -304,8 +313,8 @@ class GroupCommitter:
                     type(exc).__name__,
                 )
                 middle = len(group) // 2
-                await self._commit(group[:middle])
-                await self._commit(group[middle:])
+                await self._commit(group[:middle], held)
+                await self._commit(group[middle:], held)
                 return
             for write in group:
                 if not write.future.done():
