@@ -52,9 +52,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.db.migrate import upgrade
 from app.domain.records import EVENT_FIELDS
 from bench.ceiling import ceiling_server
+from bench.cpu import CpuProbe
 from bench.http_load import TimedLoad, encode_request, run_timed
 from bench.otlp_payloads import otlp_protobuf_payload
-from bench.server import _dsn, database, running_server
+from bench.server import POSTGRES_ADMIN_URL, _dsn, database, running_server_process
 from events_api_launcher import server_command
 
 PHASES = (
@@ -452,6 +453,8 @@ class Figure:
     unit: str
     p50_ms: float | None = None
     busy: int = 0
+    server_cpu_ms: float | None = None  # the server process's CPU ms per request
+    db_cpu_ms: float | None = None  # its Postgres backends' CPU ms per request
 
 
 @dataclass
@@ -468,7 +471,12 @@ class Run:
         self.figures[phase] = figure
         p50 = "" if figure.p50_ms is None else f"  p50 {figure.p50_ms:8.1f} ms"
         busy = f"  ({figure.busy:,} answered 503 busy, not counted)" if figure.busy else ""
-        line = f"{figure.label:<66} {figure.value:>10,.0f} {figure.unit}{p50}{busy}"
+        cpu = ""
+        if figure.server_cpu_ms is not None:
+            cpu = f"  CPU ms/req: server {figure.server_cpu_ms:.2f}"
+            if figure.db_cpu_ms is not None:
+                cpu += f", Postgres {figure.db_cpu_ms:.2f}"
+        line = f"{figure.label:<66} {figure.value:>10,.0f} {figure.unit}{p50}{cpu}{busy}"
         print(line, flush=True)
 
 
@@ -477,16 +485,31 @@ def _requests(url: str, method: str, path: str, content_type: str) -> Callable[[
     return lambda body: encode_request(method, path, host, body, content_type)
 
 
-async def http_phases(run: Run, url: str) -> None:
+async def timed_with_cpu(
+    cpu: CpuProbe | None,
+    url: str,
+    connections: int,
+    make: Callable[[int], bytes],
+    duration_s: float,
+) -> tuple[TimedLoad, tuple[float | None, float | None]]:
+    """:func:`run_timed`, and the CPU ms per request (503s included) of the server and of
+    its Postgres backends over it when ``cpu`` says what to watch."""
+    before = await cpu.sample() if cpu is not None else None
+    load = await run_timed(url, connections, make, duration_s)
+    if cpu is None or before is None:
+        return load, (None, None)
+    return load, await cpu.per_request_ms(before, load.requests + load.busy)
+
+
+async def http_phases(run: Run, url: str, cpu: CpuProbe | None = None) -> None:
     duration, bodies = run.args.duration, run.bodies
     post_event = _requests(url, "POST", "/v1/events", JSON_TYPE)
     if run.wants("single"):
-        load = await run_timed(
-            url, SINGLE_CONNECTIONS, lambda i: post_event(bodies.event(i, keep=True)), duration
+        load, used = await timed_with_cpu(
+            cpu, url, SINGLE_CONNECTIONS, lambda i: post_event(bodies.event(i, keep=True)), duration
         )
-        run.record(
-            "single", _figure("POST /v1/events, one event a request, 32 conn", load, "events/s")
-        )
+        label = "POST /v1/events, one event a request, 32 conn"
+        run.record("single", _figure(label, load, "events/s", cpu_ms=used))
     if run.wants("update"):
         single = run.figures.get("single")
         if single is None or single.busy:  # not all of them exist: create others first
@@ -500,8 +523,9 @@ async def http_phases(run: Run, url: str) -> None:
             path = f"/v1/events/{created[i % len(created)]}"
             return encode_request("PUT", path, host, update_body(i), JSON_TYPE)
 
-        load = await run_timed(url, SINGLE_CONNECTIONS, put, duration)
-        run.record("update", _figure("PUT /v1/events/{id}, merge update, 32 conn", load, "req/s"))
+        load, used = await timed_with_cpu(cpu, url, SINGLE_CONNECTIONS, put, duration)
+        label = "PUT /v1/events/{id}, merge update, 32 conn"
+        run.record("update", _figure(label, load, "req/s", cpu_ms=used))
     if run.wants("batch"):
         post_batch = _requests(url, "POST", "/v1/events/batch", JSON_TYPE)
         load = await run_timed(
@@ -531,8 +555,14 @@ def _kept_batch(bodies: Bodies, i: int) -> bytes:
     return b'{"events":[' + events + b"]}"
 
 
-def _figure(label: str, load: TimedLoad, unit: str, per_request: int = 1) -> Figure:
-    return Figure(label, load.per_second * per_request, unit, load.p50_ms(), load.busy)
+def _figure(
+    label: str,
+    load: TimedLoad,
+    unit: str,
+    per_request: int = 1,
+    cpu_ms: tuple[float | None, float | None] = (None, None),
+) -> Figure:
+    return Figure(label, load.per_second * per_request, unit, load.p50_ms(), load.busy, *cpu_ms)
 
 
 async def prepare_databases(run: Run, stack: contextlib.AsyncExitStack) -> tuple[str, str]:
@@ -672,33 +702,37 @@ async def main() -> None:
 async def http_and_database_phases(run: Run, dsn: str, dsn_notext: str) -> None:
     args = run.args
     if run.wants("ceiling"):
-        async with ceiling_server() as (ceiling_url, _pid):
+        async with ceiling_server() as (ceiling_url, pid):
             post = _requests(ceiling_url, "POST", "/v1/events", JSON_TYPE)
             await run_timed(
                 ceiling_url, 8, lambda i: post(run.bodies.event(i)), min(1.0, args.duration)
             )
-            load = await run_timed(
-                ceiling_url, SINGLE_CONNECTIONS, lambda i: post(run.bodies.event(i)), args.duration
+            load, used = await timed_with_cpu(
+                CpuProbe(pid),
+                ceiling_url,
+                SINGLE_CONNECTIONS,
+                lambda i: post(run.bodies.event(i)),
+                args.duration,
             )
-            run.record(
-                "ceiling",
-                _figure(
-                    "HTTP ceiling: FastAPI validating V1Event, no database, 32 conn", load, "req/s"
-                ),
-            )
+            label = "HTTP ceiling: FastAPI validating V1Event, no database, 32 conn"
+            run.record("ceiling", _figure(label, load, "req/s", cpu_ms=used))
     server_phases = {"single", "update", "batch", "otlp", "otlp-small"}
     if args.only is None or server_phases & set(args.only):
         if args.url:
             await http_phases(run, args.url.rstrip("/"))
         else:
             server_db = database("postgres", prefix=args.database_prefix)
-            async with server_db as db_url, running_server(db_url) as url:
+            async with server_db as db_url, running_server_process(db_url) as server:
                 _say_created(db_url)
+                url = server.url
                 warm = _requests(url, "POST", "/v1/events", JSON_TYPE)
                 await run_timed(
                     url, 8, lambda i: warm(run.bodies.event(i)), min(1.0, args.duration)
                 )
-                await http_phases(run, url)
+                probe = CpuProbe(
+                    server.process.pid, _dsn(POSTGRES_ADMIN_URL), make_url(db_url).database
+                )
+                await http_phases(run, url, probe)
     await database_phases(run, dsn, dsn_notext)
 
 

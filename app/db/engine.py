@@ -197,6 +197,21 @@ class Database:
                 yield conn
 
     @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """Postgres: a pooled connection outside any transaction, for a write that is ONE
+        statement, which the repository runs as its own transaction (``*_alone`` methods of
+        EventRepository): Postgres commits it before it answers, so no BEGIN and COMMIT
+        round trips are needed."""
+        if self.is_sqlite:
+            raise RuntimeError("Database.connection() is for Postgres; use transaction()")
+        async with self._connect(sqlite_writer=False) as conn:
+            yield conn
+
+    def holder(self) -> ConnectionHolder:
+        """A holder of one :meth:`connection`, kept from one use to the next until released."""
+        return ConnectionHolder(self)
+
+    @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:
         """A connection outside any transaction, each statement committed on its own (what
         Postgres's CREATE INDEX CONCURRENTLY needs)."""
@@ -211,3 +226,28 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class ConnectionHolder:
+    """One pooled Postgres connection outside any transaction (:meth:`Database.connection`),
+    checked out at the first :meth:`get` and kept until :meth:`release`: a group committer's
+    runner keeps it from one one-statement group to the next instead of taking it from the
+    pool and giving it back for each."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._stack: AsyncExitStack | None = None
+        self._conn: AsyncConnection | None = None
+
+    async def get(self) -> AsyncConnection:
+        if self._conn is None:
+            stack = AsyncExitStack()
+            self._conn = await stack.enter_async_context(self.db.connection())
+            self._stack = stack
+        return self._conn
+
+    async def release(self) -> None:
+        """Give the connection back to the pool (nothing when none is held)."""
+        stack, self._stack, self._conn = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()

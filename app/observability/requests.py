@@ -5,9 +5,9 @@ JSON log line per request."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -56,23 +56,26 @@ class RequestObserver:
         self.app = app
         self.metrics = metrics
         self.log_requests = log_requests
+        # The metrics' children by label values, looked up once each (``labels()`` checks
+        # and joins its arguments on every call); bounded by routes x methods x statuses.
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_id(scope) or os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = time.perf_counter()
+        id_header = (b"x-request-id", request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", ()), id_header]}
             await send(message)
 
         tally = RequestTally()
@@ -83,8 +86,7 @@ class RequestObserver:
             CURRENT_REQUEST.reset(token)
             elapsed = time.perf_counter() - started
             route, method = route_template(scope), str(scope.get("method", ""))
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(elapsed)
+            self._count(route, method, status, elapsed)
             if tally.ingested:
                 self.metrics.ingested.labels(route).inc(tally.ingested)
             if self.log_requests:
@@ -105,6 +107,18 @@ class RequestObserver:
                         }
                     },
                 )
+
+    def _count(self, route: str, method: str, status: int, elapsed: float) -> None:
+        counted = self._counted.get((route, method, status))
+        if counted is None:
+            counted = self.metrics.requests.labels(route, method, str(status))
+            self._counted[route, method, status] = counted
+        counted.inc()
+        timed = self._timed.get((route, method))
+        if timed is None:
+            timed = self.metrics.latency.labels(route, method)
+            self._timed[route, method] = timed
+        timed.observe(elapsed)
 
 
 def _incoming_id(scope: Scope) -> str | None:

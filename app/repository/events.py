@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, assert_never
 
 import asyncpg
@@ -36,6 +36,7 @@ from app.db.dialect import (
     partitions_events_by_time,
     text_list_param,
 )
+from app.db.outage import is_database_outage
 from app.db.tables import event_ids, events
 from app.domain.merge import UPDATE_RULES, Change, UpdateRule, combine_plans
 from app.domain.records import EVENT_FIELDS, JSON_BUCKETS, EventRecord
@@ -94,6 +95,92 @@ def cached_event_text(sql: str) -> sa.TextualSelect:
     return sa.text(sql).columns(*(events.c[c] for c in INSERT_COLUMNS))
 
 
+def _unnest_insert_sql(bind: Callable[[int, str], str]) -> str:
+    """The few-rows insert of Postgres (``unnest`` arrays, one per column, then the project),
+    with ``bind(position, name)`` as each parameter: the first row of each id claims it in
+    event_ids; only claimed ids are inserted."""
+    arrays = ", ".join(
+        f"CAST({bind(i, c)} AS {PG_ARRAY_TYPES.get(c, 'text[]')})"
+        for i, c in enumerate(INSERT_COLUMNS, 1)
+    )
+    project = bind(len(INSERT_COLUMNS) + 1, "the_project")
+    selected = ", ".join(f"r.{c}::jsonb" if c in JSON_COLUMNS else f"r.{c}" for c in INSERT_COLUMNS)
+    columns = ", ".join(INSERT_COLUMNS)
+    return (
+        f"WITH r AS (SELECT DISTINCT ON (r.event_id) {selected} "
+        f"FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, ord) "
+        f"WHERE r.project_id = {project} ORDER BY r.event_id, r.ord), "
+        "claimed AS (INSERT INTO event_ids (project_id, event_id, start_time) "
+        "SELECT project_id, event_id, start_time FROM r "
+        "ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id) "
+        f"INSERT INTO events ({columns}) SELECT {', '.join('r.' + c for c in INSERT_COLUMNS)} "
+        f"FROM r JOIN claimed USING (event_id) WHERE r.project_id = {project}"
+    )
+
+
+# Its SQLAlchemy form (named binds) and its driver form ($1, $2, ...): built once.
+_UNNEST_INSERT: Final = sa.text(_unnest_insert_sql(lambda _position, name: f":{name}"))
+_UNNEST_INSERT_SQL_RAW: Final = _unnest_insert_sql(lambda position, _name: f"${position}")
+_START_TIMES_SQL_RAW: Final = (
+    "SELECT event_id, start_time FROM event_ids "
+    "WHERE project_id = $1 AND event_id = ANY($2::text[])"
+)
+
+
+def _unnest_arrays(records: Sequence[EventRecord]) -> list[list[Any]]:
+    """One list per INSERT_COLUMNS column (JSON as text), for the unnest insert."""
+    return [
+        [json_text(r[column]) for r in records]  # type: ignore[literal-required]
+        if column in JSON_COLUMNS
+        else [r[column] for r in records]  # type: ignore[literal-required]
+        for column in INSERT_COLUMNS
+    ]
+
+
+def _combined_plans(
+    updates: Sequence[tuple[str, Sequence[Change]]],
+) -> dict[str, tuple[Change, ...]]:
+    """Each event's plans combined in the given order; events in id order (one lock order
+    for every multi-event update)."""
+    plans: dict[str, list[Sequence[Change]]] = {}
+    for event_id, changes in updates:
+        plans.setdefault(event_id, []).append(changes)
+    return {event_id: combine_plans(plans[event_id]) for event_id in sorted(plans)}
+
+
+@functools.lru_cache(maxsize=256)
+def _update_located_sql(fields: tuple[str, ...], *, raw: bool) -> str:
+    """The one UPDATE of located events changing ``fields`` (known columns, never user
+    text): named binds, or with ``raw`` the driver's $1 (project), $2 (ids), $3 (start
+    times), then one array per field."""
+
+    def bind(position: int, name: str) -> str:
+        return f"${position}" if raw else f":{name}"
+
+    assignments: list[str] = []
+    for field in fields:
+        column = events.c[field].name
+        patch = f"v.{column}::jsonb" if column in JSON_COLUMNS else f"v.{column}"
+        if UPDATE_RULES[field] is UpdateRule.MERGE:
+            merged = json_merge(Dialect.POSTGRES, f"e.{column}", patch)
+            assignments.append(f"{column} = {merged}")
+        else:  # a change always has a value: NULL in v means "not changed"
+            assignments.append(f"{column} = COALESCE({patch}, e.{column})")
+    arrays = ", ".join(
+        f"CAST({bind(i, 'v_' + field)} AS {PG_ARRAY_TYPES.get(field, 'text[]')})"
+        for i, field in enumerate(fields, 4)
+    )
+    times = f"CAST({bind(3, 'times')} AS bigint[])"
+    return (
+        f"UPDATE events AS e SET {', '.join(assignments)} "
+        f"FROM unnest(CAST({bind(2, 'ids')} AS text[]), {times}, "
+        f"{arrays}) AS v(event_id, start_time, {', '.join(fields)}) "
+        f"WHERE e.project_id = {bind(1, 'project_id')} AND e.start_time = ANY({times}) "
+        "AND e.event_id = v.event_id AND e.start_time = v.start_time "
+        "RETURNING e.event_id"
+    )
+
+
 def row_to_record(row: sa.Row[Any]) -> EventRecord:
     mapping = row._mapping
     return {field: mapping[field] for field in EVENT_FIELDS}  # type: ignore[return-value]
@@ -137,34 +224,47 @@ class EventRepository:
 
     async def _insert_many_unnest(self, records: Sequence[EventRecord]) -> int:
         """Few rows: one statement, from ``unnest`` arrays (one round trip)."""
-        params: dict[str, list[Any]] = {}
-        for column in INSERT_COLUMNS:
-            if column in JSON_COLUMNS:
-                params[column] = [json_text(r[column]) for r in records]  # type: ignore[literal-required]
-            else:
-                params[column] = [r[column] for r in records]  # type: ignore[literal-required]
-        arrays = ", ".join(
-            f"CAST(:{c} AS {PG_ARRAY_TYPES.get(c, 'text[]')})" for c in INSERT_COLUMNS
-        )
-        selected = ", ".join(
-            f"r.{c}::jsonb" if c in JSON_COLUMNS else f"r.{c}" for c in INSERT_COLUMNS
-        )
-        columns = ", ".join(INSERT_COLUMNS)
-        # The first row of each id claims it in event_ids; only claimed ids are inserted.
-        sql = (
-            f"WITH r AS (SELECT DISTINCT ON (r.event_id) {selected} "
-            f"FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, ord) "
-            "WHERE r.project_id = :the_project ORDER BY r.event_id, r.ord), "
-            "claimed AS (INSERT INTO event_ids (project_id, event_id, start_time) "
-            "SELECT project_id, event_id, start_time FROM r "
-            "ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id) "
-            f"INSERT INTO events ({columns}) SELECT {', '.join('r.' + c for c in INSERT_COLUMNS)} "
-            "FROM r JOIN claimed USING (event_id) WHERE r.project_id = :the_project"
-        )
-        result = await self.conn.execute(
-            sa.text(sql), {**params, "the_project": records[0]["project_id"]}
-        )
+        project = records[0]["project_id"]
+        params = dict(zip(INSERT_COLUMNS, _unnest_arrays(records), strict=True))
+        result = await self.conn.execute(_UNNEST_INSERT, {**params, "the_project": project})
         return int(result.rowcount)
+
+    async def insert_many_alone(self, records: Sequence[EventRecord]) -> int:
+        """Postgres, on a connection outside any transaction (``Database.connection``): what
+        :meth:`insert_many` does, as ONE statement that is its own transaction (Postgres
+        commits it before it answers), run on the driver itself: no BEGIN and COMMIT round
+        trips, no SQL compilation. From COPY_FROM_ROWS records on, the id claim and the COPY
+        run in a transaction of their own."""
+        if not partitions_events_by_time(self.dialect) or self.conn.in_transaction():
+            raise ValueError("insert_many_alone runs on Postgres, outside a transaction")
+        if not records:
+            return 0
+        project = records[0]["project_id"]
+        if any(r["project_id"] != project for r in records):
+            raise ValueError("insert_many_alone takes the records of one project")
+        records = sorted(records, key=lambda record: record["event_id"])  # the lock order
+        if len(records) >= COPY_FROM_ROWS:
+            async with self.conn.begin():
+                return await self._insert_many_copy(records)
+        status = await self._on_driver(
+            _UNNEST_INSERT_SQL_RAW,
+            lambda driver, sql: driver.execute(sql, *_unnest_arrays(records), project),
+        )
+        return int(str(status).rsplit(" ", 1)[1])  # "INSERT 0 <rows>"
+
+    async def _on_driver(self, sql: str, run: Callable[[Any, str], Awaitable[Any]]) -> Any:
+        """``run(asyncpg connection, sql)`` on this connection's driver, its failures raised
+        as SQLAlchemy's (``DBAPIError`` with the driver's error as ``orig``: conflict retries,
+        503s and the outage log look there); a connection that failed is invalidated, as
+        SQLAlchemy does for the statements it runs itself."""
+        raw = await self.conn.get_raw_connection()
+        try:
+            return await run(raw.driver_connection, sql)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            lost = is_database_outage(exc)
+            if lost:
+                await self.conn.invalidate(exc)
+            raise sa_exc.DBAPIError(sql, None, exc, connection_invalidated=lost) from exc
 
     async def _insert_many_copy(self, records: Sequence[EventRecord]) -> int:
         """Many rows: claim the ids in ``event_ids`` (one statement, the first row of each id
@@ -503,23 +603,12 @@ class EventRepository:
         update atomic (the merge happens in SQL). Postgres: the ids' partitions are looked up
         in one statement, then all the events are updated in ONE statement. Whether each
         event exists, in the order of ``updates``."""
-        plans: dict[str, list[Sequence[Change]]] = {}
-        for event_id, changes in updates:
-            plans.setdefault(event_id, []).append(changes)
-        # One lock order (by id) for every multi-event update.
-        combined = {event_id: combine_plans(plans[event_id]) for event_id in sorted(plans)}
+        combined = _combined_plans(updates)
         found: set[str] = set()
         match self.dialect:
             case Dialect.POSTGRES:
                 located = await self.start_times(project_id, list(combined))
-                targets = [
-                    (event_id, located[event_id], changes)
-                    for event_id, changes in combined.items()
-                    if event_id in located
-                ]
-                found = {event_id for event_id, _, changes in targets if not changes}
-                if len(found) < len(targets):
-                    found |= await self._update_located_postgres(project_id, targets)
+                found = await self._update_located_postgres(project_id, combined, located)
             case Dialect.SQLITE:
                 for event_id, changes in combined.items():
                     if await self._update_sqlite(project_id, event_id, changes):
@@ -528,48 +617,70 @@ class EventRepository:
                 assert_never(self.dialect)
         return [event_id in found for event_id, _ in updates]
 
+    async def update_many_alone(
+        self, project_id: str, updates: Sequence[tuple[str, Sequence[Change]]]
+    ) -> list[bool]:
+        """Postgres, on a connection outside any transaction (``Database.connection``): what
+        :meth:`update_many` does, its two statements (the partitions' look-up, then the ONE
+        UPDATE, atomic: its own transaction) run on the driver itself, with no BEGIN and
+        COMMIT round trips. The transaction added nothing here: the look-up only reads ids
+        and their start_time, which never change, and at READ COMMITTED the UPDATE saw the
+        rows as of its own start inside a transaction too."""
+        if not partitions_events_by_time(self.dialect) or self.conn.in_transaction():
+            raise ValueError("update_many_alone runs on Postgres, outside a transaction")
+        combined = _combined_plans(updates)
+        rows = await self._on_driver(
+            _START_TIMES_SQL_RAW, lambda driver, sql: driver.fetch(sql, project_id, list(combined))
+        )
+        located = {str(row[0]): int(row[1]) for row in rows}
+        found = await self._update_located_postgres(project_id, combined, located, alone=True)
+        return [event_id in found for event_id, _ in updates]
+
     async def _update_located_postgres(
-        self, project_id: str, targets: Sequence[tuple[str, int, Sequence[Change]]]
+        self,
+        project_id: str,
+        combined: dict[str, tuple[Change, ...]],
+        located: dict[str, int],
+        *,
+        alone: bool = False,
     ) -> set[str]:
-        """ONE UPDATE of the events ``(event_id, start_time, changes)`` that have changes,
-        each row's new values from an unnest() row; returns the ids updated. The start
-        times are also a constant list, so that only their partitions are planned."""
-        targets = [target for target in targets if target[2]]
-        fields = [
+        """ONE UPDATE of the events of ``combined`` that exist (``located``: their start
+        times) and have changes, each row's new values from an unnest() row; returns the ids
+        found (those without changes included). The start times are also a constant list, so
+        that only their partitions are planned. ``alone``: run on the driver, outside a
+        transaction (:meth:`update_many_alone`)."""
+        found = {e for e, changes in combined.items() if e in located and not changes}
+        targets = [(e, located[e], c) for e, c in combined.items() if e in located and c]
+        if not targets:
+            return found
+        fields = tuple(
             field for field in UPDATE_RULES if any(c.field == field for t in targets for c in t[2])
-        ]
+        )
         values: dict[str, list[Any]] = {field: [None] * len(targets) for field in fields}
         for row, (_, _, changes) in enumerate(targets):
             for change in changes:
                 is_json = change.field in JSON_COLUMNS
                 values[change.field][row] = json_text(change.value) if is_json else change.value
-        assignments: list[str] = []
-        for field in fields:
-            column = events.c[field].name  # a known column, never user text
-            patch = f"v.{column}::jsonb" if column in JSON_COLUMNS else f"v.{column}"
-            if UPDATE_RULES[field] is UpdateRule.MERGE:
-                assignments.append(f"{column} = {json_merge(self.dialect, f'e.{column}', patch)}")
-            else:  # a change always has a value: NULL in v means "not changed"
-                assignments.append(f"{column} = COALESCE({patch}, e.{column})")
-        arrays = ", ".join(
-            f"CAST(:v_{field} AS {PG_ARRAY_TYPES.get(field, 'text[]')})" for field in fields
-        )
-        sql = (
-            f"UPDATE events AS e SET {', '.join(assignments)} "
-            "FROM unnest(CAST(:ids AS text[]), CAST(:times AS bigint[]), "
-            f"{arrays}) AS v(event_id, start_time, {', '.join(fields)}) "
-            "WHERE e.project_id = :project_id AND e.start_time = ANY(CAST(:times AS bigint[])) "
-            "AND e.event_id = v.event_id AND e.start_time = v.start_time "
-            "RETURNING e.event_id"
-        )
+        ids = [event_id for event_id, _, _ in targets]
+        times = [start_time for _, start_time, _ in targets]
+        if alone:
+            rows = await self._on_driver(
+                _update_located_sql(fields, raw=True),
+                lambda driver, sql: driver.fetch(
+                    sql, project_id, ids, times, *(values[field] for field in fields)
+                ),
+            )
+            return found | {str(row[0]) for row in rows}
         params: dict[str, Any] = {
             "project_id": project_id,
-            "ids": [event_id for event_id, _, _ in targets],
-            "times": [start_time for _, start_time, _ in targets],
+            "ids": ids,
+            "times": times,
             **{f"v_{field}": values[field] for field in fields},
         }
-        result = await self.conn.execute(cached_text(sql), params)
-        return {str(row[0]) for row in result}
+        result = await self.conn.execute(
+            cached_text(_update_located_sql(fields, raw=False)), params
+        )
+        return found | {str(row[0]) for row in result}
 
     async def _update_sqlite(
         self, project_id: str, event_id: str, changes: Sequence[Change]

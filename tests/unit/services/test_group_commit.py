@@ -305,3 +305,60 @@ async def test_small_otlp_exports_share_a_group_and_keep_their_parent_links(
     found = await stored(db, project, [child_id, f"chosen-{session_id}", plain["event_id"]])
     assert set(found) == {child_id, f"chosen-{session_id}", plain["event_id"]}
     assert found[child_id]["parent_id"] == f"chosen-{session_id}"
+
+
+async def test_a_failing_create_fails_alone_in_a_group_of_creates(
+    db: Database, project: Project
+) -> None:
+    """A group of creates of one project only (on Postgres: one statement, its own
+    transaction): a write the driver refuses fails alone, a repeated id keeps its first
+    write, and a group of COPY_FROM_ROWS creates or more (claim + COPY) lands whole."""
+    groups = Groups()
+    committer = GroupCommitter(db, max_groups=1, telemetry=groups)
+    good = [event(project, metadata={"n": n}) for n in range(4)]
+    repeated = {**good[0], "metadata": {"n": "second"}}
+    bad = event(project, start_time=2**70)
+    async with runner_held(db, committer, project):
+        tasks = submit(*(committer.create(r) for r in (good[0], good[1], bad, good[2], repeated)))
+        tasks += submit(committer.create(good[3]))
+        await until(lambda: committer.depth == len(tasks))
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(outcomes[2], Exception), outcomes[2]
+    assert [o for i, o in enumerate(outcomes) if i != 2] == [None] * 5
+    ids = [record["event_id"] for record in good]
+    found = await stored(db, project, [*ids, bad["event_id"]])
+    assert set(found) == set(ids)
+    assert found[good[0]["event_id"]]["metadata"] == {"n": 0}  # the first write won
+    many = [event(project) for _ in range(40)]
+    async with runner_held(db, committer, project):
+        tasks = submit(*(committer.create(record) for record in many))
+        await until(lambda: committer.depth == len(many))
+    assert await asyncio.gather(*tasks) == [None] * 40
+    assert groups.sizes[-1] == 40
+    ids = [record["event_id"] for record in many]
+    assert set(await stored(db, project, ids)) == set(ids)
+
+
+async def test_a_group_of_updates_answers_each_update(db: Database, project: Project) -> None:
+    """A group of updates of one project only (on Postgres: the look-up and one UPDATE, no
+    transaction around them): each write gets its own answer, in arrival order."""
+    groups = Groups()
+    committer = GroupCommitter(db, max_groups=1, telemetry=groups)
+    first, second = event(project, metadata={"a": 0}), event(project, end_time=2000)
+    for record in (first, second):
+        await committer.create(record)
+    async with runner_held(db, committer, project):
+        tasks = submit(
+            committer.update(project.id, first["event_id"], plan_update({"metadata": {"b": 1}})),
+            committer.update(project.id, "no-such-event", plan_update({"metadata": {"x": 1}})),
+            committer.update(project.id, second["event_id"], plan_update({})),
+            committer.update(project.id, first["event_id"], plan_update({"metadata": {"a": 2}})),
+            committer.update(project.id, second["event_id"], plan_update({"duration": 7.5})),
+        )
+        await until(lambda: committer.depth == len(tasks))
+    assert await asyncio.gather(*tasks) == [True, False, True, True, True]
+    assert groups.sizes[-1] == len(tasks)
+    found = await stored(db, project, [first["event_id"], second["event_id"]])
+    assert found[first["event_id"]]["metadata"] == {"a": 2, "b": 1}
+    assert found[second["event_id"]]["duration"] == 7.5
+    assert found[second["event_id"]]["end_time"] == 2000
