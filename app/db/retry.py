@@ -1,5 +1,6 @@
-"""Retrying a write transaction that lost a deadlock or a serialization race, and naming the
-database failures that are answered 503 (conflict, statement timeout, pool exhausted)."""
+"""Retrying a write transaction that lost a deadlock, a serialization race or a race with a
+partition being created, and naming the database failures that are answered 503 (conflict,
+statement timeout, pool exhausted)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ T = TypeVar("T")
 CONFLICT_SQLSTATES: Final[frozenset[str]] = frozenset({"40P01", "40001"})
 # SQLSTATE of a statement cancelled by statement_timeout.
 QUERY_CANCELED: Final[str] = "57014"
+# A check violation that names a partition constraint: a row was routed with the partition
+# map of before a concurrent CREATE ... PARTITION OF (maintenance creating a day), and the
+# default partition's constraint, which now excludes that day, refused it. Run again, the
+# write is routed to the new partition.
+CHECK_VIOLATION: Final[str] = "23514"
+PARTITION_CONSTRAINT: Final[str] = "violates partition constraint"
 
 Failure = Literal["conflict", "query_timeout", "pool_exhausted"]
 
@@ -51,6 +58,8 @@ def classify(error: BaseException) -> Failure | None:
     for current in _chain(error):
         state = _sqlstate(current)
         if state in CONFLICT_SQLSTATES:
+            return "conflict"
+        if state == CHECK_VIOLATION and PARTITION_CONSTRAINT in str(current):
             return "conflict"
         if state == QUERY_CANCELED:
             return "query_timeout"

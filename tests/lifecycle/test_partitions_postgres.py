@@ -5,6 +5,7 @@ partitions they need (EXPLAIN of the statements the server really sends)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Iterator
@@ -12,11 +13,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
+import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from app.domain.retention import DAY_MS, DayPartition, utc_day
+from app.repository.maintenance import MaintenanceRepository
 from tests.apps import client_for, running_app
 
 NOW = 1_781_524_800_000  # 2026-06-15T12:00:00Z
@@ -173,3 +178,54 @@ async def test_get_put_and_dated_search_read_only_their_partitions(
         wanted = {day_name(NOW + DAY_MS), target_day}
         for plan in search_plans:
             assert plan and plan <= wanted, plan
+
+
+async def _waiting_for_a_lock(database_url: str) -> bool:
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        waiting = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(waiting)
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("route", ["/v1/events", "/v1/events/batch"])
+async def test_a_write_racing_a_partition_attach_is_stored_in_the_new_partition(
+    fresh_postgres_url: str, route: str
+) -> None:
+    """The day's partition is attached (rows of that day wait in the default partition)
+    while a write of that day is routed: the write waits for the attach, loses the race
+    (the default partition no longer takes that day) and is run again, into the new
+    partition, instead of failing with a 500."""
+    async with (
+        running_app(fresh_postgres_url, partition_days_ahead=1) as app,
+        client_for(app) as client,
+    ):
+        day = NOW + 5 * DAY_MS
+        early = {"event_type": "tool", "inputs": {"x": 1}, "start_time": day}
+        early_id = (await client.post("/v1/events", json=early)).json()["event_id"]
+        project_id = (await client.get(f"/v1/events/{early_id}")).json()["event"]["project_id"]
+        late = {"event_type": "tool", "inputs": {"x": 2}, "start_time": day + 1000}
+        body = late if route == "/v1/events" else {"events": [late]}
+        async with app.state.services.db.transaction(write=True) as conn:
+            await MaintenanceRepository(conn).create_partition(DayPartition(utc_day(day)))
+            racing = asyncio.create_task(client.post(route, json=body))
+            async with asyncio.timeout(30):
+                while not await _waiting_for_a_lock(fresh_postgres_url):
+                    assert not racing.done(), racing.result().text
+                    await asyncio.sleep(0.02)
+        response = await racing
+        assert response.status_code == 200, response.text
+        async with app.state.services.db.transaction(write=False) as conn:
+            holders = await conn.execute(
+                sa.text(
+                    "SELECT tableoid::regclass::text, count(*) FROM events "
+                    "WHERE project_id = :p GROUP BY 1"
+                ),
+                {"p": project_id},
+            )
+            assert {str(name): int(n) for name, n in holders} == {day_name(day): 2}
