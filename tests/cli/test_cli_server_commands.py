@@ -7,7 +7,9 @@ import subprocess
 from pathlib import Path
 
 import httpx
+from alembic.script import ScriptDirectory
 
+from app.db.migrate import alembic_config
 from tests.cli.conftest import clean_env, events_api_script
 from tests.live_server import live_server
 
@@ -31,7 +33,8 @@ def test_migrate_creates_the_schema_and_sql_prints_it(tmp_path: Path) -> None:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
     assert {"events", "projects", "api_keys"} <= tables
-    assert version == "0006"
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert head is not None and version == head  # the newest revision, whatever its number
     again = run("migrate", "--database-url", url, env=clean_env())
     assert again.returncode == 0  # idempotent
 
