@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 import warnings
 
 from honeyhive import HoneyHiveTracer, enrich_span, trace
@@ -38,6 +39,10 @@ def main() -> None:
     @trace(event_type="tool", event_name="weather_lookup", tracer=tracer)
     def weather_lookup(city: str) -> dict[str, object]:
         enrich_span(metadata={"provider": "open-meteo"})
+        # Stored start times have millisecond precision and equal ones are ordered by event
+        # id: without this pause the next span could start in the same millisecond, and the
+        # tree's "children in start order" would be a coin toss.
+        time.sleep(0.005)
         return {"city": city, "rain_mm": 2.4}
 
     @trace(event_type="model", event_name="chat_completion", tracer=tracer)
